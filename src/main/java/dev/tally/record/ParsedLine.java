@@ -1,0 +1,36 @@
+package dev.tally.record;
+
+import java.util.BitSet;
+import java.util.List;
+
+/** A line after parsing and conversion: a {@link Row} to write or a {@link Reject}. */
+public sealed interface ParsedLine {
+
+    long line();
+
+    /** Bytes of the line as sent (for a too-long line, its first 1 KiB); kept for the row log. */
+    byte[] text();
+
+    /**
+     * A line converted to the table's column types.
+     *
+     * @param values one slot per schema column, by {@link dev.tally.dataset.Column#index()};
+     *     null where absent or explicitly null
+     * @param present which columns the line provided (explicit nulls included); always holds the key
+     */
+    record Row(long line, Object[] values, BitSet present, byte[] text) implements ParsedLine {
+
+        /** The values of the given columns, in order: a key usable in hash sets. */
+        public List<Object> valuesOf(List<Integer> columns) {
+            return columns.stream().map(i -> values[i]).toList();
+        }
+    }
+
+    /**
+     * A line that will not be written.
+     *
+     * @param key the line's key values by key column name when it could be read, else null
+     */
+    record Reject(long line, RejectCode code, String message, java.util.Map<String, Object> key, byte[] text)
+            implements ParsedLine {}
+}
