@@ -1,0 +1,53 @@
+package dev.tally.dataset;
+
+import dev.tally.system.Problems;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET /v1/datasets} and {@code GET /v1/datasets/{name}}: what may be uploaded where. */
+@RestController
+class DatasetController {
+
+    private final Datasets datasets;
+
+    DatasetController(Datasets datasets) {
+        this.datasets = datasets;
+    }
+
+    @GetMapping("/v1/datasets")
+    Map<String, List<DatasetDocument>> list() {
+        return Map.of("datasets", datasets.all().stream().map(DatasetDocument::of).toList());
+    }
+
+    @GetMapping("/v1/datasets/{name}")
+    DatasetDocument show(@PathVariable String name) {
+        return datasets.find(name).map(DatasetDocument::of).orElseThrow(() -> Problems.unknownDataset(name));
+    }
+
+    record DatasetDocument(
+            String name,
+            String table,
+            List<String> key,
+            String versionColumn,
+            List<ColumnDocument> columns,
+            List<String> policies) {
+
+        static DatasetDocument of(Dataset dataset) {
+            TableSchema schema = dataset.schema();
+            return new DatasetDocument(
+                    dataset.name(),
+                    schema.schema() + "." + schema.table(),
+                    schema.keyColumns().stream().map(Column::name).toList(),
+                    schema.version().map(Column::name).orElse(null),
+                    schema.columns().stream()
+                            .map(c -> new ColumnDocument(c.name(), c.type().sqlType(), c.nullable(), c.hasDefault()))
+                            .toList(),
+                    dataset.policies().stream().map(ConflictPolicy::wireName).toList());
+        }
+    }
+
+    record ColumnDocument(String name, String type, boolean nullable, boolean hasDefault) {}
+}

@@ -1,0 +1,19 @@
+package dev.tally.job;
+
+import dev.tally.dataset.ConflictPolicy;
+
+/**
+ * An upload's settings, as given by its query parameters or their defaults.
+ *
+ * @param maxRejects the most rejected lines tolerated, or null for no limit
+ * @param idempotencyKey the client's Idempotency-Key header, or null
+ */
+public record JobSettings(
+        String dataset,
+        ConflictPolicy onConflict,
+        int chunkSize,
+        Long maxRejects,
+        boolean atomic,
+        boolean dryRun,
+        boolean ignoreUnknownFields,
+        String idempotencyKey) {}

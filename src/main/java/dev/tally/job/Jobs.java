@@ -1,0 +1,167 @@
+package dev.tally.job;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The job table: a row when an upload starts, its final status and totals when it ends. While a
+ * job runs its totals are the sum of its ledger, which commits with each chunk.
+ */
+@Component
+public class Jobs {
+
+    private static final String CREATE_SQL =
+            """
+            INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, max_rejects, atomic, dry_run,
+                                   unknown_fields, idempotency_key, started_at)
+            VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)
+            """;
+
+    private static final String FINISH_SQL =
+            """
+            UPDATE tally.job SET status = $2, ended_at = $3, received = $4, inserted = $5, updated = $6,
+                   unchanged = $7, skipped = $8, rejected = $9, chunks = $10, error = $11::jsonb
+            WHERE id = $1
+            """;
+
+    // A running job's totals are the sum of its ledger; a finished one's are on its own row.
+    private static final String FIND_SQL =
+            """
+            SELECT j.id, j.dataset, j.status, j.on_conflict, j.chunk_size, j.max_rejects, j.atomic, j.dry_run,
+                   j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error,
+                   coalesce(l.received, j.received) AS received, coalesce(l.inserted, j.inserted) AS inserted,
+                   coalesce(l.updated, j.updated) AS updated, coalesce(l.unchanged, j.unchanged) AS unchanged,
+                   coalesce(l.skipped, j.skipped) AS skipped, coalesce(l.rejected, j.rejected) AS rejected,
+                   coalesce(l.chunks, j.chunks) AS chunks
+            FROM tally.job j
+            LEFT JOIN LATERAL (
+                SELECT sum(c.received) AS received, sum(c.inserted) AS inserted, sum(c.updated) AS updated,
+                       sum(c.unchanged) AS unchanged, sum(c.skipped) AS skipped, sum(c.rejected) AS rejected,
+                       count(*)::integer AS chunks
+                FROM tally.chunk c WHERE c.job_id = j.id
+            ) l ON j.status = 'running'
+            WHERE j.id = $1
+            """;
+
+    private static final String ROWS_SQL =
+            """
+            SELECT line, outcome, reason, key::text AS key, message, text FROM tally.row_log
+            WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text)
+            ORDER BY line
+            """;
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+
+    Jobs(DatabaseClient db, JsonMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    public Mono<Void> create(UUID id, JobSettings settings, Instant startedAt) {
+        GenericExecuteSpec spec = db.sql(CREATE_SQL)
+                .bind("$1", id)
+                .bind("$2", settings.dataset())
+                .bind("$3", settings.onConflict().wireName())
+                .bind("$4", settings.chunkSize())
+                .bind("$6", settings.atomic())
+                .bind("$7", settings.dryRun())
+                .bind("$8", settings.ignoreUnknownFields() ? "ignore" : "reject")
+                .bind("$10", utc(startedAt));
+        spec = nullable(spec, "$5", settings.maxRejects(), Long.class);
+        spec = nullable(spec, "$9", settings.idempotencyKey(), String.class);
+        return spec.then();
+    }
+
+    public Mono<Void> finish(UUID id, JobStatus status, Counts totals, int chunks, JobError error, Instant endedAt) {
+        GenericExecuteSpec spec = db.sql(FINISH_SQL)
+                .bind("$1", id)
+                .bind("$2", status.wireName())
+                .bind("$3", utc(endedAt))
+                .bind("$4", totals.received())
+                .bind("$5", totals.inserted())
+                .bind("$6", totals.updated())
+                .bind("$7", totals.unchanged())
+                .bind("$8", totals.skipped())
+                .bind("$9", totals.rejected())
+                .bind("$10", chunks);
+        return nullable(spec, "$11", error == null ? null : json.writeValueAsString(error), String.class)
+                .then();
+    }
+
+    /** The job document of API.md, or empty for an unknown job. */
+    public Mono<JobDocument> find(UUID id) {
+        return db.sql(FIND_SQL).bind("$1", id).map(this::jobDocument).one();
+    }
+
+    /** The row log in line order, streamed; {@code outcome} null means both skipped and rejected. */
+    public Flux<RowLogEntry> rows(UUID id, LoggedRow.Outcome outcome) {
+        GenericExecuteSpec spec = db.sql(ROWS_SQL).bind("$1", id);
+        return nullable(spec, "$2", outcome == null ? null : outcome.wireName(), String.class)
+                .map(this::rowLogEntry)
+                .all();
+    }
+
+    private JobDocument jobDocument(Readable row) {
+        return new JobDocument(
+                row.get("id", UUID.class),
+                row.get("dataset", String.class),
+                row.get("status", String.class),
+                row.get("on_conflict", String.class),
+                row.get("chunk_size", Integer.class),
+                row.get("max_rejects", Long.class),
+                row.get("atomic", Boolean.class),
+                row.get("dry_run", Boolean.class),
+                row.get("unknown_fields", String.class),
+                new Counts(
+                        number(row, "received"),
+                        number(row, "inserted"),
+                        number(row, "updated"),
+                        number(row, "unchanged"),
+                        number(row, "skipped"),
+                        number(row, "rejected")),
+                row.get("chunks", Integer.class),
+                row.get("started_at", OffsetDateTime.class),
+                row.get("ended_at", OffsetDateTime.class),
+                jsonOrNull(row.get("error", String.class)));
+    }
+
+    private RowLogEntry rowLogEntry(Readable row) {
+        boolean skipped = "skipped".equals(row.get("outcome", String.class));
+        String reason = row.get("reason", String.class);
+        return new RowLogEntry(
+                row.get("line", Long.class),
+                skipped ? "skipped" : "rejected",
+                skipped ? reason : null,
+                skipped ? null : reason,
+                jsonOrNull(row.get("key", String.class)),
+                row.get("message", String.class),
+                row.get("text", String.class));
+    }
+
+    private JsonNode jsonOrNull(String text) {
+        return text == null ? null : json.readTree(text);
+    }
+
+    private static long number(Readable row, String column) {
+        return ((Number) row.get(column)).longValue();
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static GenericExecuteSpec nullable(GenericExecuteSpec spec, String name, Object value, Class<?> type) {
+        return value == null ? spec.bindNull(name, type) : spec.bind(name, value);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.tally.job;
+
+/**
+ * One line of the row log: a skipped or rejected line.
+ *
+ * @param reason for a skipped line {@code exists} or {@code stale}; for a rejected one its code
+ * @param key the line's key as a JSON object, or null when it could not be read
+ * @param text the line as sent, for rejected lines; null for skipped ones
+ */
+public record LoggedRow(long line, Outcome outcome, String reason, String key, String message, String text) {
+
+    public enum Outcome {
+        SKIPPED,
+        REJECTED;
+
+        public String wireName() {
+            return this == SKIPPED ? "skipped" : "rejected";
+        }
+    }
+}

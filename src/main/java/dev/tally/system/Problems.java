@@ -1,0 +1,28 @@
+package dev.tally.system;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
+
+/**
+ * The RFC 9457 problems the API answers with before a job starts; WebFlux renders an
+ * {@link ErrorResponseException} as {@code application/problem+json}.
+ */
+public final class Problems {
+
+    private Problems() {}
+
+    public static ErrorResponseException of(HttpStatus status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        return new ErrorResponseException(status, problem, null);
+    }
+
+    public static ErrorResponseException unknownDataset(String name) {
+        return of(HttpStatus.NOT_FOUND, "Unknown dataset", "No dataset named '%s' is configured".formatted(name));
+    }
+
+    public static ErrorResponseException badParameter(String name, String detail) {
+        return of(HttpStatus.BAD_REQUEST, "Bad parameter " + name, detail);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.tally.system;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code tally.*} setting, validated at start-up: a bad value stops the service with a
+ * message naming the property.
+ *
+ * @param datasets the tables uploads may write, by dataset name
+ * @param migrations extra Flyway locations for dataset tables (the demo's {@code customers})
+ */
+@Validated
+@ConfigurationProperties("tally")
+public record TallyProperties(
+        @NotNull @DefaultValue Map<String, @Valid DatasetProperties> datasets,
+        @NotNull @Valid @DefaultValue Ingest ingest,
+        @NotNull @DefaultValue List<String> migrations) {
+
+    /**
+     * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
+     */
+    public record DatasetProperties(@NotBlank String table, @DefaultValue List<String> key, String versionColumn) {}
+
+    /**
+     * How uploads are cut and written.
+     *
+     * @param chunkSize default lines per chunk when the request does not say
+     * @param maxChunkBytes a chunk is cut once its lines hold this many bytes
+     * @param chunkMaxWait a chunk is cut once its first line has waited this long (slow trickles)
+     * @param writeConcurrency chunks of one upload written in parallel
+     * @param maxLineBytes longer lines are rejected as line_too_long without being held
+     * @param maxRowsPerEvent skipped or rejected rows listed in one chunk event
+     */
+    public record Ingest(
+            @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
+            @NotNull @DefaultValue("8MB") DataSize maxChunkBytes,
+            @NotNull @DefaultValue("200ms") Duration chunkMaxWait,
+            @Min(1) @Max(64) @DefaultValue("4") int writeConcurrency,
+            @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
+            @Min(0) @DefaultValue("100") int maxRowsPerEvent) {}
+}

@@ -1,0 +1,166 @@
+package dev.tally.upsert;
+
+import dev.tally.dataset.ConflictPolicy;
+import dev.tally.dataset.TableSchema;
+import dev.tally.record.ParsedLine.Row;
+import dev.tally.record.RejectCode;
+import io.r2dbc.postgresql.api.ErrorDetails;
+import io.r2dbc.postgresql.api.PostgresqlException;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Statement;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Writes one chunk's rows into a dataset's table under one conflict policy, with the outcome of
+ * every row as the database reports it, and the same result as writing the rows one at a time in
+ * line order.
+ *
+ * <p>PostgreSQL refuses to touch one row twice in one upsert, so the rows are split into rounds:
+ * the first occurrence of each key in round 1, the second in round 2, and so on, run in order.
+ * Within a round, consecutive rows that provide the same columns share one statement (almost
+ * every chunk is a single statement). A row-level database error rolls the chunk back to its
+ * start and replays it with each statement under a savepoint, halving the failing one, left
+ * before right, down to the single row, which is rejected: k bad rows cost O(k log n) statements.
+ */
+public final class ChunkUpsert {
+
+    private static final String CHUNK_SAVEPOINT = "tally_chunk";
+    private static final String SEGMENT_SAVEPOINT = "tally_segment";
+
+    private final TableSchema schema;
+    private final ConflictPolicy policy;
+    private final Map<BitSet, SegmentSql> statements = new ConcurrentHashMap<>();
+
+    public ChunkUpsert(TableSchema schema, ConflictPolicy policy) {
+        this.schema = schema;
+        this.policy = policy;
+    }
+
+    /**
+     * Writes the rows on the connection's open transaction and emits one outcome per row, in line
+     * order; commits nothing. Statements run one after another on the connection. On cancel the
+     * statement in flight is abandoned; the caller rolls the transaction back. Errors that are not
+     * caused by a row (connection lost, serialization failure) are signalled as they are.
+     */
+    public Mono<List<RowOutcome>> write(Connection connection, List<Row> rows) {
+        List<List<Row>> segments = segments(rows);
+        return Mono.from(connection.createSavepoint(CHUNK_SAVEPOINT))
+                .thenMany(Flux.fromIterable(segments).concatMap(segment -> execute(connection, segment)))
+                .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
+                                connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
+                        .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment))))
+                .collectSortedList(Comparator.comparingLong(outcome -> outcome.row().line()));
+    }
+
+    /** Rounds by key occurrence, then runs of rows providing the same columns. */
+    private List<List<Row>> segments(List<Row> rows) {
+        Map<List<Object>, Integer> occurrences = new HashMap<>();
+        List<List<Row>> rounds = new ArrayList<>();
+        for (Row row : rows) {
+            int round = occurrences.merge(row.valuesOf(schema.key()), 1, Integer::sum) - 1;
+            if (round == rounds.size()) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(row);
+        }
+        List<List<Row>> segments = new ArrayList<>();
+        for (List<Row> round : rounds) {
+            List<Row> segment = null;
+            for (Row row : round) {
+                if (segment == null || !segment.getFirst().present().equals(row.present())) {
+                    segment = new ArrayList<>();
+                    segments.add(segment);
+                }
+                segment.add(row);
+            }
+        }
+        return segments;
+    }
+
+    /** Runs a segment under a savepoint; on a row-level error, its halves in turn. */
+    private Flux<RowOutcome> isolate(Connection connection, List<Row> rows) {
+        return Mono.from(connection.createSavepoint(SEGMENT_SAVEPOINT))
+                .thenMany(execute(connection, rows))
+                .collectList()
+                .flatMapMany(outcomes -> Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT))
+                        .thenMany(Flux.fromIterable(outcomes)))
+                .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
+                                connection.rollbackTransactionToSavepoint(SEGMENT_SAVEPOINT))
+                        .then(Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT)))
+                        .thenMany(
+                                rows.size() == 1
+                                        ? Flux.just(rejected(rows.getFirst(), e))
+                                        : Flux.concat(
+                                                isolate(connection, rows.subList(0, rows.size() / 2)),
+                                                isolate(connection, rows.subList(rows.size() / 2, rows.size())))));
+    }
+
+    private Flux<RowOutcome> execute(Connection connection, List<Row> rows) {
+        SegmentSql sql = statements.computeIfAbsent(
+                rows.getFirst().present(), present -> SegmentSql.of(schema, policy, present));
+        Statement statement = connection.createStatement(sql.sql());
+        for (int i = 0; i < sql.columns().size(); i++) {
+            statement.bind(i, ColumnArrays.of(sql.columns().get(i), rows));
+        }
+        RowOutcome[] outcomes = new RowOutcome[rows.size()];
+        return Flux.from(statement.execute())
+                .concatMap(result -> result.map((row, meta) -> {
+                    int n = row.get("n", Long.class).intValue() - 1;
+                    outcomes[n] = sql.inserts()
+                            ? written(rows.get(n), Boolean.TRUE.equals(row.get("inserted", Boolean.class)))
+                            : existing(rows.get(n), sql, row.get("existed", Boolean.class), row.get("updated", Boolean.class));
+                    return n;
+                }))
+                .thenMany(Flux.defer(() -> {
+                    for (int n = 0; n < outcomes.length; n++) {
+                        if (outcomes[n] == null) { // not returned by the insert form: its key exists
+                            outcomes[n] = notWritten(rows.get(n));
+                        }
+                    }
+                    return Flux.fromArray(outcomes);
+                }));
+    }
+
+    private static RowOutcome written(Row row, boolean inserted) {
+        return inserted ? new RowOutcome.Inserted(row) : new RowOutcome.Updated(row);
+    }
+
+    private RowOutcome existing(Row row, SegmentSql sql, boolean existed, boolean updated) {
+        if (!existed) {
+            return new RowOutcome.Rejected(
+                    row,
+                    RejectCode.MISSING_REQUIRED,
+                    "the key does not exist, and inserting needs %s, absent from the line"
+                            .formatted(String.join(", ", sql.missingRequired())));
+        }
+        return updated ? new RowOutcome.Updated(row) : notWritten(row);
+    }
+
+    /** A row whose key exists and that the policy did not write. */
+    private RowOutcome notWritten(Row row) {
+        return switch (policy) {
+            case SKIP -> new RowOutcome.Skipped(row, "exists");
+            case UPDATE -> new RowOutcome.Unchanged(row);
+            case UPDATE_IF_NEWER -> new RowOutcome.Skipped(row, "stale");
+            case FAIL -> new RowOutcome.KeyExists(row);
+        };
+    }
+
+    private static RowOutcome rejected(Row row, Throwable error) {
+        String message = error.getMessage();
+        if (error instanceof PostgresqlException postgres) {
+            ErrorDetails details = postgres.getErrorDetails();
+            message = details.getMessage() + details.getDetail().map(d -> ": " + d).orElse("");
+        }
+        RejectCode code = SqlStates.isConstraintViolation(error) ? RejectCode.CONSTRAINT_VIOLATION : RejectCode.DB_ERROR;
+        return new RowOutcome.Rejected(row, code, message);
+    }
+}
