@@ -27,11 +27,21 @@ public class Jobs {
             VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)
             """;
 
+    // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
     private static final String FINISH_SQL =
             """
-            UPDATE tally.job SET status = $2, ended_at = $3, received = $4, inserted = $5, updated = $6,
-                   unchanged = $7, skipped = $8, rejected = $9, chunks = $10, error = $11::jsonb
-            WHERE id = $1
+            UPDATE tally.job j SET status = $2, ended_at = $3, error = $4::jsonb,
+                   received = l.received, inserted = l.inserted, updated = l.updated, unchanged = l.unchanged,
+                   skipped = l.skipped, rejected = l.rejected, chunks = l.chunks
+            FROM (
+                SELECT coalesce(sum(received), 0) AS received, coalesce(sum(inserted), 0) AS inserted,
+                       coalesce(sum(updated), 0) AS updated, coalesce(sum(unchanged), 0) AS unchanged,
+                       coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected,
+                       count(*)::integer AS chunks
+                FROM tally.chunk WHERE job_id = $1
+            ) l
+            WHERE j.id = $1
+            RETURNING j.received, j.inserted, j.updated, j.unchanged, j.skipped, j.rejected, j.chunks
             """;
 
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
@@ -83,21 +93,22 @@ public class Jobs {
         return spec.then();
     }
 
-    public Mono<Void> finish(UUID id, JobStatus status, Counts totals, int chunks, JobError error, Instant endedAt) {
+    /**
+     * Ends the job with the given status and the ledger's totals, which it returns: the totals
+     * are what committed, whatever happened to the chunks in flight.
+     */
+    public Mono<Finished> finish(UUID id, JobStatus status, JobError error, Instant endedAt) {
         GenericExecuteSpec spec = db.sql(FINISH_SQL)
                 .bind("$1", id)
                 .bind("$2", status.wireName())
-                .bind("$3", utc(endedAt))
-                .bind("$4", totals.received())
-                .bind("$5", totals.inserted())
-                .bind("$6", totals.updated())
-                .bind("$7", totals.unchanged())
-                .bind("$8", totals.skipped())
-                .bind("$9", totals.rejected())
-                .bind("$10", chunks);
-        return nullable(spec, "$11", error == null ? null : json.writeValueAsString(error), String.class)
-                .then();
+                .bind("$3", utc(endedAt));
+        return nullable(spec, "$4", error == null ? null : json.writeValueAsString(error), String.class)
+                .map(row -> new Finished(counts(row), row.get("chunks", Integer.class)))
+                .one();
     }
+
+    /** A finished job's totals and number of committed chunks. */
+    public record Finished(Counts totals, int chunks) {}
 
     /** The job document of API.md, or empty for an unknown job. */
     public Mono<JobDocument> find(UUID id) {
@@ -123,13 +134,7 @@ public class Jobs {
                 row.get("atomic", Boolean.class),
                 row.get("dry_run", Boolean.class),
                 row.get("unknown_fields", String.class),
-                new Counts(
-                        number(row, "received"),
-                        number(row, "inserted"),
-                        number(row, "updated"),
-                        number(row, "unchanged"),
-                        number(row, "skipped"),
-                        number(row, "rejected")),
+                counts(row),
                 row.get("chunks", Integer.class),
                 row.get("started_at", OffsetDateTime.class),
                 row.get("ended_at", OffsetDateTime.class),
@@ -151,6 +156,16 @@ public class Jobs {
 
     private JsonNode jsonOrNull(String text) {
         return text == null ? null : json.readTree(text);
+    }
+
+    private static Counts counts(Readable row) {
+        return new Counts(
+                number(row, "received"),
+                number(row, "inserted"),
+                number(row, "updated"),
+                number(row, "unchanged"),
+                number(row, "skipped"),
+                number(row, "rejected"));
     }
 
     private static long number(Readable row, String column) {

@@ -11,9 +11,10 @@ import io.r2dbc.spi.Statement;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -23,10 +24,11 @@ import reactor.core.publisher.Mono;
  * every row as the database reports it, and the same result as writing the rows one at a time in
  * line order.
  *
- * <p>PostgreSQL refuses to touch one row twice in one upsert, so the rows are split into rounds:
- * the first occurrence of each key in round 1, the second in round 2, and so on, run in order.
- * Within a round, consecutive rows that provide the same columns share one statement (almost
- * every chunk is a single statement). A row-level database error rolls the chunk back to its
+ * <p>Rows are written in runs, in line order: a run is consecutive rows that provide the same
+ * columns and whose keys are distinct, since PostgreSQL refuses to touch one row twice in one
+ * upsert. Each run is one statement; almost every chunk is a single run. (Rounds by key
+ * occurrence would need fewer statements when keys repeat, but would let a later line claim a
+ * value of another unique index before an earlier one.) A row-level database error rolls the chunk back to its
  * start and replays it with each statement under a savepoint, halving the failing one, left
  * before right, down to the single row, which is rejected: k bad rows cost O(k log n) statements.
  */
@@ -60,27 +62,20 @@ public final class ChunkUpsert {
                 .collectSortedList(Comparator.comparingLong(outcome -> outcome.row().line()));
     }
 
-    /** Rounds by key occurrence, then runs of rows providing the same columns. */
+    /** Consecutive rows with the same columns and distinct keys. */
     private List<List<Row>> segments(List<Row> rows) {
-        Map<List<Object>, Integer> occurrences = new HashMap<>();
-        List<List<Row>> rounds = new ArrayList<>();
-        for (Row row : rows) {
-            int round = occurrences.merge(row.valuesOf(schema.key()), 1, Integer::sum) - 1;
-            if (round == rounds.size()) {
-                rounds.add(new ArrayList<>());
-            }
-            rounds.get(round).add(row);
-        }
         List<List<Row>> segments = new ArrayList<>();
-        for (List<Row> round : rounds) {
-            List<Row> segment = null;
-            for (Row row : round) {
-                if (segment == null || !segment.getFirst().present().equals(row.present())) {
-                    segment = new ArrayList<>();
-                    segments.add(segment);
-                }
-                segment.add(row);
+        List<Row> segment = null;
+        Set<List<Object>> keys = new HashSet<>();
+        for (Row row : rows) {
+            List<Object> key = row.valuesOf(schema.key());
+            if (segment == null || !segment.getFirst().present().equals(row.present()) || !keys.add(key)) {
+                segment = new ArrayList<>();
+                segments.add(segment);
+                keys.clear();
+                keys.add(key);
             }
+            segment.add(row);
         }
         return segments;
     }

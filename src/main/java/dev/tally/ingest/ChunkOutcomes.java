@@ -1,0 +1,86 @@
+package dev.tally.ingest;
+
+import dev.tally.dataset.Column;
+import dev.tally.dataset.TableSchema;
+import dev.tally.job.ChunkRecord;
+import dev.tally.job.Counts;
+import dev.tally.job.LoggedRow;
+import dev.tally.job.LoggedRow.Outcome;
+import dev.tally.record.ParsedLine;
+import dev.tally.record.ParsedLine.Row;
+import dev.tally.upsert.RowOutcome;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A written chunk's accounting: counts by outcome, and the row log of its skipped and rejected
+ * lines in line order, from the parse rejects and the database's per-row outcomes.
+ *
+ * @param firstKeyExists under policy {@code fail}, the first row whose key existed, else null
+ */
+record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
+
+    static ChunkOutcomes of(
+            UUID job, ParsedChunk chunk, List<RowOutcome> outcomes, TableSchema schema, JsonMapper json) {
+        long inserted = 0, updated = 0, unchanged = 0, skipped = 0;
+        RowOutcome.KeyExists firstKeyExists = null;
+        List<LoggedRow> log = new ArrayList<>();
+        for (ParsedLine.Reject reject : chunk.rejects()) {
+            String key = reject.key() == null ? null : json.writeValueAsString(reject.key());
+            log.add(new LoggedRow(
+                    reject.line(), Outcome.REJECTED, reject.code().code(), key, reject.message(), text(reject.text())));
+        }
+        for (RowOutcome outcome : outcomes) {
+            switch (outcome) {
+                case RowOutcome.Inserted i -> inserted++;
+                case RowOutcome.Updated u -> updated++;
+                case RowOutcome.Unchanged u -> unchanged++;
+                case RowOutcome.Skipped s -> {
+                    skipped++;
+                    log.add(new LoggedRow(s.row().line(), Outcome.SKIPPED, s.reason(), key(s.row(), schema, json), null, null));
+                }
+                case RowOutcome.Rejected r ->
+                    log.add(new LoggedRow(
+                            r.row().line(),
+                            Outcome.REJECTED,
+                            r.code().code(),
+                            key(r.row(), schema, json),
+                            r.message(),
+                            text(r.row().text())));
+                case RowOutcome.KeyExists k -> {
+                    if (firstKeyExists == null || k.row().line() < firstKeyExists.row().line()) {
+                        firstKeyExists = k;
+                    }
+                }
+            }
+        }
+        log.sort(Comparator.comparingLong(LoggedRow::line));
+        long rejected = log.size() - skipped;
+        Counts counts = Counts.of(inserted, updated, unchanged, skipped, rejected);
+        if (firstKeyExists == null && counts.received() != chunk.received()) {
+            throw new IllegalStateException("chunk %d: %d lines received but %d accounted for"
+                    .formatted(chunk.number(), chunk.received(), counts.received()));
+        }
+        return new ChunkOutcomes(
+                new ChunkRecord(job, chunk.number(), chunk.firstLine(), chunk.lastLine(), counts, log), firstKeyExists);
+    }
+
+    static String key(Row row, TableSchema schema, JsonMapper json) {
+        Map<String, Object> key = new LinkedHashMap<>();
+        for (Column column : schema.keyColumns()) {
+            key.put(column.name(), row.values()[column.index()]);
+        }
+        return json.writeValueAsString(key);
+    }
+
+    /** The line as sent; PostgreSQL text cannot hold NUL, and bytes that are not UTF-8 become U+FFFD. */
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8).replace('\u0000', '\uFFFD');
+    }
+}

@@ -1,0 +1,25 @@
+package dev.tally.ingest;
+
+import dev.tally.job.ChunkRecord;
+import dev.tally.job.Counts;
+import dev.tally.job.JobError;
+
+/** How a chunk ended. Only {@link Committed} counts toward the job's totals. */
+sealed interface ChunkResult {
+
+    int chunk();
+
+    /** Its data, ledger row and row log committed together. */
+    record Committed(ChunkRecord record, Counts totals) implements ChunkResult {
+        @Override
+        public int chunk() {
+            return record.chunk();
+        }
+    }
+
+    /** This chunk stopped the job (a key existed under {@code fail}, or too many rejects); rolled back. */
+    record Stopped(int chunk, JobError error) implements ChunkResult {}
+
+    /** Rolled back because an earlier chunk stopped the job. */
+    record Dropped(int chunk) implements ChunkResult {}
+}

@@ -1,0 +1,71 @@
+package dev.tally.ingest;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+/**
+ * The events of one job for one subscriber, never holding the job back: while the subscriber
+ * does not read, consecutive chunk events merge into one, so at most three events (started,
+ * merged chunks, ended) wait, however many chunks commit.
+ */
+final class EventFeed {
+
+    private final int maxRowsPerEvent;
+    private final Deque<JobEvent> pending = new ArrayDeque<>();
+    private FluxSink<JobEvent> sink;
+    private boolean ended;
+    private Runnable onCancel = () -> {};
+
+    EventFeed(int maxRowsPerEvent) {
+        this.maxRowsPerEvent = maxRowsPerEvent;
+    }
+
+    synchronized void publish(JobEvent event) {
+        if (event instanceof JobEvent.ChunksCommitted next
+                && pending.peekLast() instanceof JobEvent.ChunksCommitted previous) {
+            pending.removeLast();
+            pending.addLast(previous.merge(next, maxRowsPerEvent));
+        } else {
+            pending.addLast(event);
+        }
+        ended |= event instanceof JobEvent.Ended;
+        drain();
+    }
+
+    synchronized void onCancel(Runnable action) {
+        onCancel = action;
+    }
+
+    /**
+     * The events in order, each as soon as there is demand for it; completes after the final
+     * event. One subscriber only. Cancelling runs the {@link #onCancel} action: the client is gone.
+     */
+    Flux<JobEvent> events() {
+        return Flux.create(emitter -> {
+            synchronized (this) {
+                sink = emitter;
+                emitter.onRequest(n -> drain());
+                emitter.onCancel(() -> onCancelAction().run());
+                drain();
+            }
+        });
+    }
+
+    private synchronized Runnable onCancelAction() {
+        return onCancel;
+    }
+
+    private synchronized void drain() {
+        if (sink == null) {
+            return;
+        }
+        while (!pending.isEmpty() && sink.requestedFromDownstream() > 0) {
+            sink.next(pending.pollFirst());
+        }
+        if (pending.isEmpty() && ended) {
+            sink.complete();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.tally.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.ndjson.Line;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+
+class ChunkerTests {
+
+    private static Line text(long number, String text) {
+        return new Line.Text(number, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void cutsAtTheRowCountAndTilesTheLineNumbers() {
+        Flux<Line> lines = Flux.just(text(1, "a"), text(2, "b"), text(4, "c"), text(5, "d"), text(7, "e"));
+
+        StepVerifier.create(Chunker.chunks(lines, 2, 1_000_000, Duration.ofSeconds(10)))
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 2, 2))
+                .assertNext(chunk -> assertChunk(chunk, 2, 3, 5, 2))
+                .assertNext(chunk -> assertChunk(chunk, 3, 6, 7, 1))
+                .verifyComplete();
+    }
+
+    @Test
+    void cutsAtTheByteBudget() {
+        Flux<Line> lines = Flux.just(text(1, "aaaa"), text(2, "bbbb"), text(3, "cc"), text(4, "d"));
+
+        StepVerifier.create(Chunker.chunks(lines, 100, 8, Duration.ofSeconds(10)))
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 2, 2))
+                .assertNext(chunk -> assertChunk(chunk, 2, 3, 4, 2))
+                .verifyComplete();
+    }
+
+    @Test
+    void aSlowTrickleIsCutAfterTheWaitLimit() {
+        Sinks.Many<Line> trickle = Sinks.many().unicast().onBackpressureBuffer();
+
+        StepVerifier.create(Chunker.chunks(trickle.asFlux(), 1000, 1_000_000, Duration.ofMillis(100)))
+                .then(() -> trickle.tryEmitNext(text(1, "a")))
+                .then(() -> trickle.tryEmitNext(text(2, "b")))
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 2, 2))
+                .then(() -> trickle.tryEmitNext(text(3, "c")))
+                .assertNext(chunk -> assertChunk(chunk, 2, 3, 3, 1))
+                .then(trickle::tryEmitComplete)
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anEmptyBodyHasNoChunks() {
+        StepVerifier.create(Chunker.chunks(Flux.empty(), 10, 100, Duration.ofMillis(50)))
+                .verifyComplete();
+    }
+
+    @Test
+    void readsOnlyWhatIsRequested() {
+        Flux<Line> lines = Flux.range(1, 10_000).map(i -> text(i, "x"));
+
+        StepVerifier.create(Chunker.chunks(lines, 10, 1_000_000, Duration.ofSeconds(10)), 0)
+                .thenRequest(1)
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 10, 10))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+    }
+
+    private static void assertChunk(LineChunk chunk, int number, long first, long last, int lines) {
+        assertThat(List.of(chunk.number(), chunk.firstLine(), chunk.lastLine(), chunk.lines().size()))
+                .containsExactly(number, first, last, lines);
+    }
+}

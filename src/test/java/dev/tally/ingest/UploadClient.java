@@ -1,0 +1,61 @@
+package dev.tally.ingest;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Uploads NDJSON to the running service and reads back the events, for integration tests. */
+final class UploadClient {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final WebTestClient client;
+
+    UploadClient(int port) {
+        this.client = WebTestClient.bindToServer()
+                .baseUrl("http://localhost:" + port)
+                .responseTimeout(Duration.ofMinutes(3))
+                .build();
+    }
+
+    WebTestClient web() {
+        return client;
+    }
+
+    /** Every event of the upload, as NDJSON event objects, in order. */
+    List<JsonNode> events(String dataset, String query, String body) {
+        String response = client.post()
+                .uri("/v1/datasets/" + dataset + "/records" + (query.isEmpty() ? "" : "?" + query))
+                .contentType(MediaType.APPLICATION_NDJSON)
+                .accept(MediaType.APPLICATION_NDJSON)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(String.class)
+                .returnResult()
+                .getResponseBody();
+        return Arrays.stream(response == null ? new String[0] : response.split("\n"))
+                .filter(line -> !line.isBlank())
+                .map(JSON::readTree)
+                .toList();
+    }
+
+    /** The final event of the upload. */
+    JsonNode upload(String dataset, String query, String body) {
+        List<JsonNode> events = events(dataset, query, body);
+        return events.getLast();
+    }
+
+    static String lines(String... lines) {
+        return String.join("\n", lines) + "\n";
+    }
+
+    static JsonNode json(String text) {
+        return JSON.readTree(text);
+    }
+}
