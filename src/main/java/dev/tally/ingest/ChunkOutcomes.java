@@ -43,7 +43,8 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
                 case RowOutcome.Unchanged u -> unchanged++;
                 case RowOutcome.Skipped s -> {
                     skipped++;
-                    log.add(new LoggedRow(s.row().line(), Outcome.SKIPPED, s.reason(), key(s.row(), schema, json), null, null));
+                    log.add(new LoggedRow(
+                            s.row().line(), Outcome.SKIPPED, s.reason(), key(s.row(), schema, json), null, null));
                 }
                 case RowOutcome.Rejected r ->
                     log.add(new LoggedRow(
@@ -54,7 +55,8 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
                             r.message(),
                             text(r.row().text())));
                 case RowOutcome.KeyExists k -> {
-                    if (firstKeyExists == null || k.row().line() < firstKeyExists.row().line()) {
+                    if (firstKeyExists == null
+                            || k.row().line() < firstKeyExists.row().line()) {
                         firstKeyExists = k;
                     }
                 }

@@ -57,7 +57,8 @@ final class ChunkTransaction {
                                         ? ChunkLedger.record(connection, outcomes.record())
                                                 .then(turn.previous())
                                                 .flatMap(previous -> commitInTurn(connection, outcomes, previous, turn))
-                                                .switchIfEmpty(rollback(connection, new ChunkResult.Dropped(chunk.number())))
+                                                .switchIfEmpty(
+                                                        rollback(connection, new ChunkResult.Dropped(chunk.number())))
                                         : rollback(connection, keyExists(chunk, outcomes.firstKeyExists()))),
                         connection -> Mono.from(connection.close()),
                         (connection, error) -> rollbackAndClose(connection),
@@ -78,7 +79,8 @@ final class ChunkTransaction {
                     "line %d is rejected line number %d, over maxRejects=%d"
                             .formatted(last.line(), maxRejects + 1, maxRejects),
                     last.line());
-            return rollback(connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
+            return rollback(
+                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
         }
         Counts totals = previous.plus(counts);
         return Mono.from(connection.commitTransaction())
@@ -102,8 +104,6 @@ final class ChunkTransaction {
     }
 
     private Mono<Void> rollbackAndClose(Connection connection) {
-        return Mono.from(connection.rollbackTransaction())
-                .onErrorComplete()
-                .then(Mono.from(connection.close()));
+        return Mono.from(connection.rollbackTransaction()).onErrorComplete().then(Mono.from(connection.close()));
     }
 }

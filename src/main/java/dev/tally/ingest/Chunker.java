@@ -23,7 +23,8 @@ final class Chunker {
     static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait) {
         return Flux.defer(() -> {
             Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos());
-            Flux<Object> ticks = Flux.interval(maxWait.dividedBy(2)).onBackpressureDrop().map(i -> TICK);
+            Flux<Object> ticks =
+                    Flux.interval(maxWait.dividedBy(2)).onBackpressureDrop().map(i -> TICK);
             return lines.<Object>publish(shared -> Flux.merge(shared, ticks.takeUntilOther(shared.then())))
                     .bufferUntil(cut::isFull)
                     .mapNotNull(cut::chunk);

@@ -27,12 +27,13 @@ final class EventJson {
     ObjectNode data(JobEvent event) {
         ObjectNode data = json.createObjectNode().put("job", event.job().toString());
         switch (event) {
-            case JobEvent.Started s -> data.put("dataset", s.dataset())
-                    .put("onConflict", s.onConflict())
-                    .put("chunkSize", s.chunkSize())
-                    .put("atomic", s.atomic())
-                    .put("dryRun", s.dryRun())
-                    .put("startedAt", s.startedAt().toString());
+            case JobEvent.Started s ->
+                data.put("dataset", s.dataset())
+                        .put("onConflict", s.onConflict())
+                        .put("chunkSize", s.chunkSize())
+                        .put("atomic", s.atomic())
+                        .put("dryRun", s.dryRun())
+                        .put("startedAt", s.startedAt().toString());
             case JobEvent.ChunksCommitted c -> {
                 if (c.firstChunk() == c.lastChunk()) {
                     data.put("chunk", c.lastChunk());

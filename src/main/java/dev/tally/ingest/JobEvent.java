@@ -24,7 +24,8 @@ sealed interface JobEvent {
             int chunkSize,
             boolean atomic,
             boolean dryRun,
-            Instant startedAt) implements JobEvent {
+            Instant startedAt)
+            implements JobEvent {
         @Override
         public long id() {
             return 0;
@@ -47,7 +48,8 @@ sealed interface JobEvent {
             Counts totals,
             List<LoggedRow> skipped,
             List<LoggedRow> rejected,
-            boolean truncated) implements JobEvent {
+            boolean truncated)
+            implements JobEvent {
 
         @Override
         public long id() {
@@ -101,5 +103,6 @@ sealed interface JobEvent {
             long durationMs,
             double rowsPerSecond,
             JobError error,
-            Boolean committed) implements JobEvent {}
+            Boolean committed)
+            implements JobEvent {}
 }

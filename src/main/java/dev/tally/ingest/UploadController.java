@@ -1,6 +1,5 @@
 package dev.tally.ingest;
 
-import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
 import dev.tally.dataset.Datasets;
 import dev.tally.job.JobSettings;
@@ -23,7 +22,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -62,11 +60,20 @@ class UploadController {
             ServerHttpRequest request) {
         Dataset dataset = datasets.find(name).orElseThrow(() -> Problems.unknownDataset(name));
         JobSettings settings = UploadParameters.settings(
-                dataset, onConflict, chunkSize, maxRejects, atomic, dryRun, unknownFields, idempotencyKey, defaultChunkSize);
+                dataset,
+                onConflict,
+                chunkSize,
+                maxRejects,
+                atomic,
+                dryRun,
+                unknownFields,
+                idempotencyKey,
+                defaultChunkSize);
         checkBody(request.getHeaders().getContentType(), contentEncoding);
         Flux<JobEvent> jobEvents = uploads.start(dataset, settings, request.getBody())
-                .onErrorMap(UploadController::isDatabaseDown, e -> Problems.of(
-                        HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
+                .onErrorMap(
+                        UploadController::isDatabaseDown,
+                        e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
     }
 
@@ -102,14 +109,17 @@ class UploadController {
                 .filter(tick -> System.nanoTime() - lastSent[0] >= KEEP_ALIVE.toNanos())
                 .map(tick -> {
                     lastSent[0] = System.nanoTime();
-                    return ServerSentEvent.<String>builder().comment("keep-alive").build();
+                    return ServerSentEvent.<String>builder()
+                            .comment("keep-alive")
+                            .build();
                 });
         return data.publish(shared -> Flux.merge(shared, keepAlive.takeUntilOther(shared.then())));
     }
 
     private static void checkBody(MediaType contentType, String contentEncoding) {
         if (contentType == null
-                || !(contentType.equalsTypeAndSubtype(MediaType.APPLICATION_NDJSON) || contentType.equalsTypeAndSubtype(JSONL))) {
+                || !(contentType.equalsTypeAndSubtype(MediaType.APPLICATION_NDJSON)
+                        || contentType.equalsTypeAndSubtype(JSONL))) {
             throw Problems.of(
                     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                     "Unsupported content type",

@@ -26,7 +26,9 @@ final class UploadParameters {
                 ? ConflictPolicy.SKIP
                 : ConflictPolicy.fromWireName(onConflict)
                         .orElseThrow(() -> Problems.badParameter(
-                                "onConflict", "onConflict must be skip, update, update-if-newer or fail, not '%s'".formatted(onConflict)));
+                                "onConflict",
+                                "onConflict must be skip, update, update-if-newer or fail, not '%s'"
+                                        .formatted(onConflict)));
         if (!dataset.allows(policy)) {
             throw Problems.of(
                     HttpStatus.CONFLICT,
@@ -34,7 +36,9 @@ final class UploadParameters {
                     "Dataset %s allows onConflict %s; %s needs a version column"
                             .formatted(
                                     dataset.name(),
-                                    dataset.policies().stream().map(ConflictPolicy::wireName).collect(Collectors.joining(", ")),
+                                    dataset.policies().stream()
+                                            .map(ConflictPolicy::wireName)
+                                            .collect(Collectors.joining(", ")),
                                     policy.wireName()));
         }
         int size = chunkSize == null ? defaultChunkSize : (int) number("chunkSize", chunkSize, 1, 10_000);
@@ -48,10 +52,18 @@ final class UploadParameters {
                     "atomic=true and dryRun=true are not implemented yet in this version of Tally");
         }
         if (unknownFields != null && !unknownFields.equals("reject") && !unknownFields.equals("ignore")) {
-            throw Problems.badParameter("unknownFields", "unknownFields must be reject or ignore, not '%s'".formatted(unknownFields));
+            throw Problems.badParameter(
+                    "unknownFields", "unknownFields must be reject or ignore, not '%s'".formatted(unknownFields));
         }
         return new JobSettings(
-                dataset.name(), policy, size, rejects, isAtomic, isDryRun, "ignore".equals(unknownFields), idempotencyKey);
+                dataset.name(),
+                policy,
+                size,
+                rejects,
+                isAtomic,
+                isDryRun,
+                "ignore".equals(unknownFields),
+                idempotencyKey);
     }
 
     private static long number(String name, String value, long min, long max) {
@@ -64,7 +76,9 @@ final class UploadParameters {
             // reported below
         }
         throw Problems.badParameter(
-                name, "%s must be a whole number from %d to %s, not '%s'".formatted(name, min, max == Long.MAX_VALUE ? "any" : max, value));
+                name,
+                "%s must be a whole number from %d to %s, not '%s'"
+                        .formatted(name, min, max == Long.MAX_VALUE ? "any" : max, value));
     }
 
     private static boolean bool(String name, String value) {

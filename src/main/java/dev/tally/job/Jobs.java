@@ -20,16 +20,14 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class Jobs {
 
-    private static final String CREATE_SQL =
-            """
+    private static final String CREATE_SQL = """
             INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, max_rejects, atomic, dry_run,
                                    unknown_fields, idempotency_key, started_at)
             VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)
             """;
 
     // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
-    private static final String FINISH_SQL =
-            """
+    private static final String FINISH_SQL = """
             UPDATE tally.job j SET status = $2, ended_at = $3, error = $4::jsonb,
                    received = l.received, inserted = l.inserted, updated = l.updated, unchanged = l.unchanged,
                    skipped = l.skipped, rejected = l.rejected, chunks = l.chunks
@@ -45,8 +43,7 @@ public class Jobs {
             """;
 
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
-    private static final String FIND_SQL =
-            """
+    private static final String FIND_SQL = """
             SELECT j.id, j.dataset, j.status, j.on_conflict, j.chunk_size, j.max_rejects, j.atomic, j.dry_run,
                    j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error,
                    coalesce(l.received, j.received) AS received, coalesce(l.inserted, j.inserted) AS inserted,
@@ -63,8 +60,7 @@ public class Jobs {
             WHERE j.id = $1
             """;
 
-    private static final String ROWS_SQL =
-            """
+    private static final String ROWS_SQL = """
             SELECT line, outcome, reason, key::text AS key, message, text FROM tally.row_log
             WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text)
             ORDER BY line
@@ -98,10 +94,8 @@ public class Jobs {
      * are what committed, whatever happened to the chunks in flight.
      */
     public Mono<Finished> finish(UUID id, JobStatus status, JobError error, Instant endedAt) {
-        GenericExecuteSpec spec = db.sql(FINISH_SQL)
-                .bind("$1", id)
-                .bind("$2", status.wireName())
-                .bind("$3", utc(endedAt));
+        GenericExecuteSpec spec =
+                db.sql(FINISH_SQL).bind("$1", id).bind("$2", status.wireName()).bind("$3", utc(endedAt));
         return nullable(spec, "$4", error == null ? null : json.writeValueAsString(error), String.class)
                 .map(row -> new Finished(counts(row), row.get("chunks", Integer.class)))
                 .one();

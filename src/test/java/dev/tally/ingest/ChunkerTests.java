@@ -71,7 +71,11 @@ class ChunkerTests {
     }
 
     private static void assertChunk(LineChunk chunk, int number, long first, long last, int lines) {
-        assertThat(List.of(chunk.number(), chunk.firstLine(), chunk.lastLine(), chunk.lines().size()))
+        assertThat(List.of(
+                        chunk.number(),
+                        chunk.firstLine(),
+                        chunk.lastLine(),
+                        chunk.lines().size()))
                 .containsExactly(number, first, last, lines);
     }
 }

@@ -18,10 +18,20 @@ class EventFeedTests {
 
     private static JobEvent.ChunksCommitted chunk(int n, long inserted, long skippedCount, Counts totals) {
         List<LoggedRow> skipped = java.util.stream.LongStream.range(0, skippedCount)
-                .mapToObj(i -> new LoggedRow(n * 10 + i, LoggedRow.Outcome.SKIPPED, "exists", "{\"id\":" + i + "}", null, null))
+                .mapToObj(i -> new LoggedRow(
+                        n * 10 + i, LoggedRow.Outcome.SKIPPED, "exists", "{\"id\":" + i + "}", null, null))
                 .toList();
         return new JobEvent.ChunksCommitted(
-                JOB, n, n, n * 10L - 9, n * 10L, Counts.of(inserted, 0, 0, skippedCount, 0), totals, skipped, List.of(), false);
+                JOB,
+                n,
+                n,
+                n * 10L - 9,
+                n * 10L,
+                Counts.of(inserted, 0, 0, skippedCount, 0),
+                totals,
+                skipped,
+                List.of(),
+                false);
     }
 
     private static JobEvent.Started started() {
@@ -40,7 +50,8 @@ class EventFeedTests {
                 .then(() -> feed.publish(started()))
                 .expectNextMatches(e -> e instanceof JobEvent.Started)
                 .then(() -> feed.publish(chunk(1, 10, 0, Counts.of(10, 0, 0, 0, 0))))
-                .expectNextMatches(e -> e instanceof JobEvent.ChunksCommitted c && c.firstChunk() == 1 && c.lastChunk() == 1)
+                .expectNextMatches(
+                        e -> e instanceof JobEvent.ChunksCommitted c && c.firstChunk() == 1 && c.lastChunk() == 1)
                 .then(() -> feed.publish(chunk(2, 10, 0, Counts.of(20, 0, 0, 0, 0))))
                 .expectNextMatches(e -> e instanceof JobEvent.ChunksCommitted c && c.firstChunk() == 2)
                 .then(() -> feed.publish(ended(Counts.of(20, 0, 0, 0, 0), 2)))

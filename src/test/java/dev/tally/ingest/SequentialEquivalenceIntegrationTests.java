@@ -39,9 +39,8 @@ class SequentialEquivalenceIntegrationTests {
     static Stream<Arguments> uploads() {
         String fromEnvironment = System.getenv("TALLY_TEST_SEED");
         List<Long> seeds = fromEnvironment == null ? List.of(1L, 2L, 3L) : List.of(Long.parseLong(fromEnvironment));
-        return seeds.stream()
-                .flatMap(seed -> Stream.of("skip", "update", "update-if-newer", "fail")
-                        .map(policy -> Arguments.of(policy, seed)));
+        return seeds.stream().flatMap(seed -> Stream.of("skip", "update", "update-if-newer", "fail")
+                .map(policy -> Arguments.of(policy, seed)));
     }
 
     @ParameterizedTest(name = "{0}, seed {1}")
@@ -55,7 +54,12 @@ class SequentialEquivalenceIntegrationTests {
                 : SequentialModel.apply(Map.of(), lines(random, 100, 0.0), "update", Integer.MAX_VALUE).table;
         before.forEach((id, t) -> db.update(
                 "INSERT INTO things (id, code, label, qty, note, version) VALUES (?, ?, ?, ?, ?, ?)",
-                id, t.code(), t.label(), t.qty(), t.note(), t.version()));
+                id,
+                t.code(),
+                t.label(),
+                t.qty(),
+                t.note(),
+                t.version()));
         int chunkSize = 7 + random.nextInt(60);
         List<Line> lines = lines(random, LINES, policy.equals("fail") ? 0.0 : 0.02);
         StringBuilder body = new StringBuilder();
@@ -68,7 +72,8 @@ class SequentialEquivalenceIntegrationTests {
         List<Line> numbered = renumber(lines, body.toString());
 
         SequentialModel expected = SequentialModel.apply(before, numbered, policy, chunkSize);
-        JsonNode end = new UploadClient(port).upload("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body.toString());
+        JsonNode end = new UploadClient(port)
+                .upload("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body.toString());
 
         assertThat(end.get("totals").toString()).isEqualTo(expected.totals());
         if (expected.failedAt != null) {
@@ -77,10 +82,13 @@ class SequentialEquivalenceIntegrationTests {
         } else {
             assertThat(end.get("event").asString()).isEqualTo("completed");
         }
-        assertThat(db.query("SELECT line, outcome, reason FROM tally.row_log WHERE job_id = ?::uuid ORDER BY line",
+        assertThat(db
+                        .query(
+                                "SELECT line, outcome, reason FROM tally.row_log WHERE job_id = ?::uuid ORDER BY line",
                                 end.get("job").asString())
                         .stream()
-                        .map(row -> new Logged((Long) row.get("line"), (String) row.get("outcome"), (String) row.get("reason")))
+                        .map(row -> new Logged(
+                                (Long) row.get("line"), (String) row.get("outcome"), (String) row.get("reason")))
                         .toList())
                 .isEqualTo(expected.log);
         assertThat(table()).isEqualTo(expected.table);

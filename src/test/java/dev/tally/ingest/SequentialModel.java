@@ -96,7 +96,9 @@ final class SequentialModel {
                 (String) line.fields().get("label"),
                 line.has("qty") ? ((Number) line.fields().get("qty")).longValue() : 0,
                 (String) line.fields().get("note"),
-                line.fields().get("version") == null ? null : ((Number) line.fields().get("version")).longValue());
+                line.fields().get("version") == null
+                        ? null
+                        : ((Number) line.fields().get("version")).longValue());
         if (codeTaken(thing.code(), line.id())) {
             reject(line, "constraint_violation");
             return;
@@ -129,7 +131,9 @@ final class SequentialModel {
 
     private boolean codeTaken(String code, long id) {
         return code != null
-                && table.entrySet().stream().anyMatch(e -> e.getKey() != id && code.equals(e.getValue().code()));
+                && table.entrySet().stream()
+                        .anyMatch(e ->
+                                e.getKey() != id && code.equals(e.getValue().code()));
     }
 
     private void skip(Line line, String reason) {

@@ -33,7 +33,8 @@ class UploadPoliciesIntegrationTests {
     void twoExistingThings() {
         client = new UploadClient(port);
         db.update("TRUNCATE things");
-        db.update("INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
+        db.update(
+                "INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
     }
 
     @Test
@@ -94,14 +95,17 @@ class UploadPoliciesIntegrationTests {
 
         assertThat(end.get("event").asString()).isEqualTo("failed");
         assertThat(end.get("error").toString())
-                .isEqualTo("{\"code\":\"key_exists\",\"message\":\"line 3: the key {\\\"id\\\":1} already exists and onConflict=fail\",\"line\":3}");
+                .isEqualTo(
+                        "{\"code\":\"key_exists\",\"message\":\"line 3: the key {\\\"id\\\":1} already exists and onConflict=fail\",\"line\":3}");
         assertTotals(end, 2, 2, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isEqualTo(1);
         assertThat(events).extracting(e -> e.get("event").asString()).containsExactly("job", "chunk", "failed");
         assertThat(db.query("SELECT id FROM things ORDER BY id"))
                 .extracting(row -> row.get("id"))
                 .containsExactly(1L, 2L, 3L, 4L);
-        assertThat(db.query("SELECT status, received, inserted, chunks FROM tally.job WHERE id = ?::uuid", end.get("job").asString()))
+        assertThat(db.query(
+                        "SELECT status, received, inserted, chunks FROM tally.job WHERE id = ?::uuid",
+                        end.get("job").asString()))
                 .containsExactly(Map.of("status", "failed", "received", 2L, "inserted", 2L, "chunks", 1));
     }
 
@@ -120,7 +124,9 @@ class UploadPoliciesIntegrationTests {
     }
 
     private List<List<Object>> things() {
-        return db.query("SELECT id, code, label, qty, coalesce(note, '') AS note, version FROM things ORDER BY id").stream()
+        return db
+                .query("SELECT id, code, label, qty, coalesce(note, '') AS note, version FROM things ORDER BY id")
+                .stream()
                 .map(row -> List.copyOf(row.values()))
                 .toList();
     }
@@ -141,7 +147,8 @@ class UploadPoliciesIntegrationTests {
     static void assertTotals(
             JsonNode event, long received, long inserted, long updated, long unchanged, long skipped, long rejected) {
         assertThat(event.get("totals").toString())
-                .isEqualTo("{\"received\":%d,\"inserted\":%d,\"updated\":%d,\"unchanged\":%d,\"skipped\":%d,\"rejected\":%d}"
-                        .formatted(received, inserted, updated, unchanged, skipped, rejected));
+                .isEqualTo(
+                        "{\"received\":%d,\"inserted\":%d,\"updated\":%d,\"unchanged\":%d,\"skipped\":%d,\"rejected\":%d}"
+                                .formatted(received, inserted, updated, unchanged, skipped, rejected));
     }
 }
