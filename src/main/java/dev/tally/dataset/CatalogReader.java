@@ -16,16 +16,14 @@ import java.util.Map;
  */
 final class CatalogReader {
 
-    private static final String TABLE_SQL =
-            """
+    private static final String TABLE_SQL = """
             SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')
             """;
 
     // Generated columns are computed by the database and can never be written, so they are not
     // columns an upload can name.
-    private static final String COLUMNS_SQL =
-            """
+    private static final String COLUMNS_SQL = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod, a.attnotnull,
                    a.atthasdef OR a.attidentity <> '', et.typname, t.typcategory
             FROM pg_attribute a
@@ -35,8 +33,7 @@ final class CatalogReader {
             ORDER BY a.attnum
             """;
 
-    private static final String UNIQUE_INDEXES_SQL =
-            """
+    private static final String UNIQUE_INDEXES_SQL = """
             SELECT ic.relname, array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                                      ORDER BY k.ord), i.indisprimary
@@ -76,7 +73,8 @@ final class CatalogReader {
      * @param versionColumn the version column's name, or null
      */
     TableSchema read(String qualifiedTable, List<String> key, String versionColumn) throws SQLException {
-        String[] parts = qualifiedTable.contains(".") ? qualifiedTable.split("\\.", 2) : new String[] {"public", qualifiedTable};
+        String[] parts =
+                qualifiedTable.contains(".") ? qualifiedTable.split("\\.", 2) : new String[] {"public", qualifiedTable};
         long oid = tableOid(parts[0], parts[1]);
         List<Column> columns = columns(oid, qualifiedTable);
         List<UniqueIndex> indexes = new ArrayList<>();
@@ -85,7 +83,8 @@ final class CatalogReader {
             statement.setLong(1, oid);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
-                    List<Integer> indexColumns = indexesOf(columns, (String[]) rs.getArray(2).getArray());
+                    List<Integer> indexColumns =
+                            indexesOf(columns, (String[]) rs.getArray(2).getArray());
                     if (indexColumns == null) {
                         continue; // covers a generated column: never written by an upload
                     }
@@ -102,8 +101,9 @@ final class CatalogReader {
                     "Table %s has no primary key: configure the dataset's key".formatted(qualifiedTable));
         }
         if (indexes.stream().noneMatch(i -> new HashSet<>(i.columns()).equals(new HashSet<>(keyColumns)))) {
-            throw new IllegalStateException("Key %s of table %s has no unique index or constraint on exactly those columns"
-                    .formatted(key, qualifiedTable));
+            throw new IllegalStateException(
+                    "Key %s of table %s has no unique index or constraint on exactly those columns"
+                            .formatted(key, qualifiedTable));
         }
         int version = versionColumn == null ? -1 : column(columns, versionColumn, qualifiedTable, "version column");
         return new TableSchema(parts[0], parts[1], columns, keyColumns, version, indexes);
@@ -174,7 +174,11 @@ final class CatalogReader {
                 .mapToInt(Column::index)
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("%s %s does not exist in table %s (columns: %s)"
-                        .formatted(role, name, table, columns.stream().map(Column::name).toList())));
+                        .formatted(
+                                role,
+                                name,
+                                table,
+                                columns.stream().map(Column::name).toList())));
     }
 
     private static List<Integer> indexesOf(List<Column> columns, String[] names) {

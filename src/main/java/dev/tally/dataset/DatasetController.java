@@ -19,7 +19,8 @@ class DatasetController {
 
     @GetMapping("/v1/datasets")
     Map<String, List<DatasetDocument>> list() {
-        return Map.of("datasets", datasets.all().stream().map(DatasetDocument::of).toList());
+        return Map.of(
+                "datasets", datasets.all().stream().map(DatasetDocument::of).toList());
     }
 
     @GetMapping("/v1/datasets/{name}")

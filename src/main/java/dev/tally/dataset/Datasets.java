@@ -29,7 +29,8 @@ public class Datasets {
                     byName.put(entry.getKey(), new Dataset(entry.getKey(), schema));
                 } catch (IllegalStateException e) {
                     throw new IllegalStateException(
-                            "Dataset %s (tally.datasets.%s): %s".formatted(entry.getKey(), entry.getKey(), e.getMessage()),
+                            "Dataset %s (tally.datasets.%s): %s"
+                                    .formatted(entry.getKey(), entry.getKey(), e.getMessage()),
                             e);
                 }
             }

@@ -10,8 +10,7 @@ import reactor.core.publisher.Mono;
  */
 public final class ChunkLedger {
 
-    private static final String RECORD_SQL =
-            """
+    private static final String RECORD_SQL = """
             WITH ledger AS (
                 INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

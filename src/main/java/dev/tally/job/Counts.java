@@ -13,7 +13,8 @@ public record Counts(long received, long inserted, long updated, long unchanged,
     }
 
     public static Counts of(long inserted, long updated, long unchanged, long skipped, long rejected) {
-        return new Counts(inserted + updated + unchanged + skipped + rejected, inserted, updated, unchanged, skipped, rejected);
+        return new Counts(
+                inserted + updated + unchanged + skipped + rejected, inserted, updated, unchanged, skipped, rejected);
     }
 
     public Counts plus(Counts other) {

@@ -39,7 +39,8 @@ class JobController {
         return Arrays.stream(LoggedRow.Outcome.values())
                 .filter(o -> o.wireName().equals(name))
                 .findFirst()
-                .orElseThrow(() -> Problems.badParameter("outcome", "outcome must be skipped or rejected, not '%s'".formatted(name)));
+                .orElseThrow(() -> Problems.badParameter(
+                        "outcome", "outcome must be skipped or rejected, not '%s'".formatted(name)));
     }
 
     private static UUID jobId(String id) {

@@ -20,23 +20,20 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class Jobs {
 
-    private static final String CREATE_SQL =
-            """
+    private static final String CREATE_SQL = """
             INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, max_rejects, atomic, dry_run,
                                    unknown_fields, idempotency_key, started_at)
             VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)
             """;
 
-    private static final String FINISH_SQL =
-            """
+    private static final String FINISH_SQL = """
             UPDATE tally.job SET status = $2, ended_at = $3, received = $4, inserted = $5, updated = $6,
                    unchanged = $7, skipped = $8, rejected = $9, chunks = $10, error = $11::jsonb
             WHERE id = $1
             """;
 
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
-    private static final String FIND_SQL =
-            """
+    private static final String FIND_SQL = """
             SELECT j.id, j.dataset, j.status, j.on_conflict, j.chunk_size, j.max_rejects, j.atomic, j.dry_run,
                    j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error,
                    coalesce(l.received, j.received) AS received, coalesce(l.inserted, j.inserted) AS inserted,
@@ -53,8 +50,7 @@ public class Jobs {
             WHERE j.id = $1
             """;
 
-    private static final String ROWS_SQL =
-            """
+    private static final String ROWS_SQL = """
             SELECT line, outcome, reason, key::text AS key, message, text FROM tally.row_log
             WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text)
             ORDER BY line

@@ -30,7 +30,8 @@ public record TallyProperties(
     /**
      * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
      */
-    public record DatasetProperties(@NotBlank String table, @DefaultValue List<String> key, String versionColumn) {}
+    public record DatasetProperties(
+            @NotBlank String table, @DefaultValue List<String> key, String versionColumn) {}
 
     /**
      * How uploads are cut and written.

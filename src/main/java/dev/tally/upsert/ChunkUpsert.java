@@ -57,7 +57,8 @@ public final class ChunkUpsert {
                 .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
                         .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment))))
-                .collectSortedList(Comparator.comparingLong(outcome -> outcome.row().line()));
+                .collectSortedList(
+                        Comparator.comparingLong(outcome -> outcome.row().line()));
     }
 
     /** Rounds by key occurrence, then runs of rows providing the same columns. */
@@ -116,7 +117,11 @@ public final class ChunkUpsert {
                     int n = row.get("n", Long.class).intValue() - 1;
                     outcomes[n] = sql.inserts()
                             ? written(rows.get(n), Boolean.TRUE.equals(row.get("inserted", Boolean.class)))
-                            : existing(rows.get(n), sql, row.get("existed", Boolean.class), row.get("updated", Boolean.class));
+                            : existing(
+                                    rows.get(n),
+                                    sql,
+                                    row.get("existed", Boolean.class),
+                                    row.get("updated", Boolean.class));
                     return n;
                 }))
                 .thenMany(Flux.defer(() -> {
@@ -158,9 +163,11 @@ public final class ChunkUpsert {
         String message = error.getMessage();
         if (error instanceof PostgresqlException postgres) {
             ErrorDetails details = postgres.getErrorDetails();
-            message = details.getMessage() + details.getDetail().map(d -> ": " + d).orElse("");
+            message = details.getMessage()
+                    + details.getDetail().map(d -> ": " + d).orElse("");
         }
-        RejectCode code = SqlStates.isConstraintViolation(error) ? RejectCode.CONSTRAINT_VIOLATION : RejectCode.DB_ERROR;
+        RejectCode code =
+                SqlStates.isConstraintViolation(error) ? RejectCode.CONSTRAINT_VIOLATION : RejectCode.DB_ERROR;
         return new RowOutcome.Rejected(row, code, message);
     }
 }

@@ -58,8 +58,7 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
                         RETURNING %s, (target.xmax = 0) AS inserted
                     )
                     SELECT input.n, written.inserted FROM written JOIN input ON %s
-                    """
-                    .formatted(
+                    """.formatted(
                             unnest(),
                             schema.qualifiedName(),
                             names,
@@ -71,15 +70,17 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
         }
 
         String updateExisting() {
-            String matchesKey = join(schema.keyColumns(), c -> "target." + quote(c.name()) + " = input." + alias(c), " AND ");
-            String update = updatableColumns().isEmpty() || policy == ConflictPolicy.SKIP || policy == ConflictPolicy.FAIL
-                    ? "SELECT NULL::bigint AS n WHERE false"
-                    : "UPDATE %s AS target SET %s FROM input WHERE %s AND %s RETURNING input.n"
-                            .formatted(
-                                    schema.qualifiedName(),
-                                    join(updatableColumns(), c -> quote(c.name()) + " = " + inputValue(c)),
-                                    matchesKey,
-                                    changeCondition("input", true));
+            String matchesKey =
+                    join(schema.keyColumns(), c -> "target." + quote(c.name()) + " = input." + alias(c), " AND ");
+            String update =
+                    updatableColumns().isEmpty() || policy == ConflictPolicy.SKIP || policy == ConflictPolicy.FAIL
+                            ? "SELECT NULL::bigint AS n WHERE false"
+                            : "UPDATE %s AS target SET %s FROM input WHERE %s AND %s RETURNING input.n"
+                                    .formatted(
+                                            schema.qualifiedName(),
+                                            join(updatableColumns(), c -> quote(c.name()) + " = " + inputValue(c)),
+                                            matchesKey,
+                                            changeCondition("input", true));
             return """
                     WITH input AS (%s),
                     updated AS (%s)
@@ -87,12 +88,13 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
                            EXISTS (SELECT 1 FROM %s AS target WHERE %s) AS existed,
                            input.n IN (SELECT n FROM updated) AS updated
                     FROM input
-                    """
-                    .formatted(unnest(), update, schema.qualifiedName(), matchesKey);
+                    """.formatted(unnest(), update, schema.qualifiedName(), matchesKey);
         }
 
         private String onConflict() {
-            if (policy == ConflictPolicy.SKIP || policy == ConflictPolicy.FAIL || updatableColumns().isEmpty()) {
+            if (policy == ConflictPolicy.SKIP
+                    || policy == ConflictPolicy.FAIL
+                    || updatableColumns().isEmpty()) {
                 return "DO NOTHING";
             }
             return "DO UPDATE SET %s WHERE %s"
@@ -123,8 +125,10 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
         }
 
         private String unnest() {
-            String arrays = join(columns, c -> "$%d::%s".formatted(columns.indexOf(c) + 1, arrayParameterType(c.type())));
-            return "SELECT * FROM unnest(%s) WITH ORDINALITY AS input(%s, n)".formatted(arrays, join(columns, Builder::alias));
+            String arrays =
+                    join(columns, c -> "$%d::%s".formatted(columns.indexOf(c) + 1, arrayParameterType(c.type())));
+            return "SELECT * FROM unnest(%s) WITH ORDINALITY AS input(%s, n)"
+                    .formatted(arrays, join(columns, Builder::alias));
         }
 
         /** Array columns travel as text literals, one per row, since unnest would flatten them. */
@@ -138,7 +142,9 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
         }
 
         private List<Column> updatableColumns() {
-            return columns.stream().filter(c -> !schema.key().contains(c.index())).toList();
+            return columns.stream()
+                    .filter(c -> !schema.key().contains(c.index()))
+                    .toList();
         }
 
         private static String alias(Column column) {
