@@ -6,9 +6,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads one table's shape from the PostgreSQL catalog: columns, types, NOT NULL, defaults and
@@ -36,7 +36,7 @@ final class CatalogReader {
     private static final String UNIQUE_INDEXES_SQL = """
             SELECT ic.relname, array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                                     ORDER BY k.ord), i.indisprimary
+                                     ORDER BY k.ord), i.indisprimary, i.indimmediate
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = ? AND i.indisunique AND i.indisvalid
               AND i.indpred IS NULL AND i.indexprs IS NULL
@@ -78,6 +78,8 @@ final class CatalogReader {
         long oid = tableOid(parts[0], parts[1]);
         List<Column> columns = columns(oid, qualifiedTable);
         List<UniqueIndex> indexes = new ArrayList<>();
+        // ON CONFLICT cannot infer a deferrable unique constraint, so only immediate ones can hold a key.
+        List<Set<Integer>> arbiters = new ArrayList<>();
         List<Integer> primaryKey = List.of();
         try (PreparedStatement statement = connection.prepareStatement(UNIQUE_INDEXES_SQL)) {
             statement.setLong(1, oid);
@@ -89,6 +91,9 @@ final class CatalogReader {
                         continue; // covers a generated column: never written by an upload
                     }
                     indexes.add(new UniqueIndex(rs.getString(1), indexColumns));
+                    if (rs.getBoolean(4)) {
+                        arbiters.add(Set.copyOf(indexColumns));
+                    }
                     if (rs.getBoolean(3)) {
                         primaryKey = indexColumns;
                     }
@@ -100,10 +105,16 @@ final class CatalogReader {
             throw new IllegalStateException(
                     "Table %s has no primary key: configure the dataset's key".formatted(qualifiedTable));
         }
-        if (indexes.stream().noneMatch(i -> new HashSet<>(i.columns()).equals(new HashSet<>(keyColumns)))) {
-            throw new IllegalStateException(
-                    "Key %s of table %s has no unique index or constraint on exactly those columns"
-                            .formatted(key, qualifiedTable));
+        Set<Integer> keySet = Set.copyOf(keyColumns);
+        if (!arbiters.contains(keySet)) {
+            List<String> keyNames =
+                    keyColumns.stream().map(i -> columns.get(i).name()).toList();
+            boolean deferrable =
+                    indexes.stream().anyMatch(i -> Set.copyOf(i.columns()).equals(keySet));
+            throw new IllegalStateException((deferrable
+                            ? "Key %s of table %s has only a deferrable unique constraint, which INSERT … ON CONFLICT cannot use"
+                            : "Key %s of table %s has no unique index or constraint on exactly those columns")
+                    .formatted(keyNames, qualifiedTable));
         }
         int version = versionColumn == null ? -1 : column(columns, versionColumn, qualifiedTable, "version column");
         return new TableSchema(parts[0], parts[1], columns, keyColumns, version, indexes);
@@ -144,6 +155,9 @@ final class CatalogReader {
         // format_type of an array column has no element modifiers we could check cheaply: bind the
         // elements unconstrained and let the column's own cast enforce them.
         String elementSqlType = sqlType.substring(0, sqlType.length() - 2);
+        if (!KINDS.containsKey(elementTypeName)) {
+            throw cannotConvert(table, column, sqlType);
+        }
         ColumnType element = scalarType(table, column, elementSqlType, elementTypeName, -1);
         return new ColumnType(Kind.ARRAY, sqlType, -1, -1, -1, element);
     }
@@ -151,17 +165,26 @@ final class CatalogReader {
     private static ColumnType scalarType(String table, String column, String sqlType, String typeName, int typmod) {
         Kind kind = KINDS.get(typeName);
         if (kind == null) {
-            throw new IllegalStateException(
-                    "Column %s of table %s has type %s, which Tally cannot convert".formatted(column, table, sqlType));
+            throw cannotConvert(table, column, sqlType);
         }
         return switch (kind) {
             case VARCHAR, CHAR -> new ColumnType(kind, sqlType, typmod < 0 ? -1 : typmod - 4, -1, -1, null);
             case NUMERIC ->
                 typmod < 0
                         ? ColumnType.of(kind, sqlType)
-                        : new ColumnType(kind, sqlType, -1, ((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff, null);
+                        : new ColumnType(kind, sqlType, -1, ((typmod - 4) >> 16) & 0xffff, numericScale(typmod), null);
             default -> ColumnType.of(kind, sqlType);
         };
+    }
+
+    // PostgreSQL 15+ stores the scale as 11 signed bits: numeric(5,-2) rounds to hundreds.
+    private static int numericScale(int typmod) {
+        return (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
+    }
+
+    private static IllegalStateException cannotConvert(String table, String column, String sqlType) {
+        return new IllegalStateException(
+                "Column %s of table %s has type %s, which Tally cannot convert".formatted(column, table, sqlType));
     }
 
     private static List<Integer> keyColumns(List<Column> columns, List<String> names, String table) {

@@ -8,7 +8,8 @@ package dev.tally.dataset;
  * @param sqlType the type as {@code format_type(atttypid, atttypmod)} prints it, e.g. {@code numeric(12,2)}
  * @param length the {@code n} of {@code varchar(n)} or {@code char(n)}, else -1
  * @param precision the declared precision of {@code numeric(p,s)}, else -1 (unconstrained)
- * @param scale the declared scale of {@code numeric(p,s)}, else -1
+ * @param scale the declared scale of {@code numeric(p,s)}, else -1; on PostgreSQL 15+ it may be
+ *     negative ({@code numeric(5,-2)} rounds to hundreds), so only {@code precision} tells unconstrained
  * @param element the element type of a one-dimensional array, else null
  */
 public record ColumnType(Kind kind, String sqlType, int length, int precision, int scale, ColumnType element) {

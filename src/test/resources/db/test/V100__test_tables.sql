@@ -1,4 +1,6 @@
 -- Tables the integration tests upload into, beside the demo's customers.
+-- All tally.migrations locations share one Flyway history, hence one version sequence: the test
+-- tables start at 100 so that db/demo can grow without colliding.
 
 -- Policies, presence and the sequential model: a conflict key, a second unique index, a check
 -- constraint, a NOT NULL column without default and a version column.
