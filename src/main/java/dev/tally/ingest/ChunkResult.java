@@ -1,7 +1,6 @@
 package dev.tally.ingest;
 
 import dev.tally.job.ChunkRecord;
-import dev.tally.job.Counts;
 import dev.tally.job.JobError;
 
 /** How a chunk ended. Only {@link Committed} counts toward the job's totals. */
@@ -10,7 +9,7 @@ sealed interface ChunkResult {
     int chunk();
 
     /** Its data, ledger row and row log committed together. */
-    record Committed(ChunkRecord record, Counts totals) implements ChunkResult {
+    record Committed(ChunkRecord record) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();

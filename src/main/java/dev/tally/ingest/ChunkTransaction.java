@@ -7,24 +7,37 @@ import dev.tally.job.JobError;
 import dev.tally.job.LoggedRow;
 import dev.tally.upsert.ChunkUpsert;
 import dev.tally.upsert.RowOutcome;
+import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One chunk, one transaction: the rows, the chunk's ledger row and its row log are written, then
- * the chunk waits for its turn and commits, or rolls back when the job must stop. What was
+ * committed together in the chunk's turn, or rolled back when the job must stop. What was
  * reported is what is in the database: a result is emitted only after the commit.
+ *
+ * <p>Chunks are written in parallel but commit in order, so the committed chunks are always a
+ * prefix of the upload and the table is the one sequential application gives. A chunk waiting
+ * for its turn holds its row locks, which an earlier chunk may need (a unique value the later
+ * chunk moves away, which the key gate cannot see); so a chunk whose turn has not come within
+ * {@code patience} rolls back, freeing them, and is written again once its turn has come.
  */
 final class ChunkTransaction {
+
+    private static final int RETRIES = 5;
 
     private final ConnectionFactory connections;
     private final ChunkUpsert upsert;
     private final TableSchema schema;
     private final UUID job;
     private final Long maxRejects;
+    private final Duration patience;
     private final JsonMapper json;
 
     ChunkTransaction(
@@ -33,21 +46,32 @@ final class ChunkTransaction {
             TableSchema schema,
             UUID job,
             Long maxRejects,
+            Duration patience,
             JsonMapper json) {
         this.connections = connections;
         this.upsert = upsert;
         this.schema = schema;
         this.job = job;
         this.maxRejects = maxRejects;
+        this.patience = patience;
         this.json = json;
     }
 
     /**
-     * Writes and then commits or rolls back the chunk in its turn; emits one result. On error or
-     * cancel the transaction is rolled back and the turn passes as stopped, so no later chunk
-     * commits.
+     * Writes the chunk, then commits it in its turn or rolls it back; emits one result. A
+     * serialization failure or deadlock reruns the transaction, a few times. On error or cancel
+     * the transaction is rolled back and the turn passes as stopped, so no later chunk commits.
      */
     Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
+        return attempt(chunk, turn, patience)
+                .switchIfEmpty(Mono.defer(() -> turn.previous()
+                        .then(attempt(chunk, turn, null))
+                        .switchIfEmpty(Mono.just(new ChunkResult.Dropped(chunk.number())))))
+                .doFinally(signal -> turn.stopped());
+    }
+
+    /** One transaction; empty when the turn did not come within {@code wait} and it rolled back. */
+    private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
                         Mono.from(connections.create()),
                         connection -> Mono.from(connection.beginTransaction())
@@ -55,15 +79,27 @@ final class ChunkTransaction {
                                 .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
                                 .flatMap(outcomes -> outcomes.firstKeyExists() == null
                                         ? ChunkLedger.record(connection, outcomes.record())
-                                                .then(turn.previous())
-                                                .flatMap(previous -> commitInTurn(connection, outcomes, previous, turn))
-                                                .switchIfEmpty(
-                                                        rollback(connection, new ChunkResult.Dropped(chunk.number())))
-                                        : rollback(connection, keyExists(chunk, outcomes.firstKeyExists()))),
+                                                .then(awaitTurn(turn, wait))
+                                                .flatMap(previous -> previous.isPresent()
+                                                        ? commitInTurn(connection, outcomes, previous.get(), turn)
+                                                                .map(Optional::of)
+                                                        : rollback(connection, Optional.<ChunkResult>empty()))
+                                                .switchIfEmpty(Mono.defer(() -> rollback(
+                                                        connection,
+                                                        Optional.of(new ChunkResult.Dropped(chunk.number())))))
+                                        : rollback(
+                                                connection, Optional.of(keyExists(chunk, outcomes.firstKeyExists())))),
                         connection -> Mono.from(connection.close()),
                         (connection, error) -> rollbackAndClose(connection),
                         this::rollbackAndClose)
-                .doFinally(signal -> turn.stopped());
+                .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20)).filter(SqlStates::isRetryable))
+                .flatMap(Mono::justOrEmpty);
+    }
+
+    /** The previous chunk's totals; an empty Optional when {@code wait} ran out first; empty when it stopped. */
+    private static Mono<Optional<Counts>> awaitTurn(Turn turn, Duration wait) {
+        Mono<Optional<Counts>> previous = turn.previous().map(Optional::of);
+        return wait == null ? previous : previous.timeout(wait, Mono.just(Optional.empty()));
     }
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {
@@ -82,10 +118,9 @@ final class ChunkTransaction {
             return rollback(
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
         }
-        Counts totals = previous.plus(counts);
         return Mono.from(connection.commitTransaction())
-                .then(Mono.fromRunnable(() -> turn.committed(totals)))
-                .thenReturn(new ChunkResult.Committed(outcomes.record(), totals));
+                .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
+                .thenReturn((ChunkResult) new ChunkResult.Committed(outcomes.record()));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {
@@ -99,7 +134,7 @@ final class ChunkTransaction {
                         line));
     }
 
-    private static Mono<ChunkResult> rollback(Connection connection, ChunkResult result) {
+    private static <T> Mono<T> rollback(Connection connection, T result) {
         return Mono.from(connection.rollbackTransaction()).thenReturn(result);
     }
 

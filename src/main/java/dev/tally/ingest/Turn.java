@@ -5,9 +5,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * A chunk's place in the commit order. Chunks are written in parallel but commit one after
- * another: each waits for the totals its predecessor committed with, so that the committed chunks
- * are always a prefix of the upload, and a job that stops at chunk k keeps nothing after it.
+ * A chunk's place in the commit order: each chunk commits only after its predecessor, knowing the
+ * totals it committed with, so that the committed chunks are a prefix of the upload and a job that
+ * stops at chunk k keeps nothing after it.
  *
  * @param previous the totals after the previous chunk committed; empty when it did not
  */

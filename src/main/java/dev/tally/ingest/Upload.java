@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
@@ -68,14 +69,14 @@ final class Upload {
 
     /**
      * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
-     * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two are
-     * parsed ahead. It ends at the first chunk that stops the job.
+     * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
+     * are parsed ahead. It ends at the first chunk that stops the job.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
                 dataset.schema(),
                 settings.ignoreUnknownFields(),
-                settings.onConflict() == dev.tally.dataset.ConflictPolicy.UPDATE_IF_NEWER);
+                settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
         KeyGate keys = new KeyGate();
         Turn[] turn = {null};
         return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
@@ -124,9 +125,9 @@ final class Upload {
     private void onResult(ChunkResult result) {
         switch (result) {
             case ChunkResult.Committed chunk -> {
-                committed = chunk.totals();
+                committed = committed.plus(chunk.record().counts());
                 committedChunks = chunk.chunk();
-                feed.publish(chunkEvent(chunk));
+                feed.publish(chunkEvent(chunk.record(), committed));
             }
             case ChunkResult.Stopped stopped -> error = stopped.error();
             case ChunkResult.Dropped dropped -> {}
@@ -161,8 +162,7 @@ final class Upload {
                 id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
     }
 
-    private JobEvent.ChunksCommitted chunkEvent(ChunkResult.Committed committed) {
-        ChunkRecord record = committed.record();
+    private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
         int max = limits.maxRowsPerEvent();
         List<LoggedRow> skipped = new ArrayList<>();
         List<LoggedRow> rejected = new ArrayList<>();
@@ -182,7 +182,7 @@ final class Upload {
                 record.firstLine(),
                 record.lastLine(),
                 record.counts(),
-                committed.totals(),
+                totals,
                 skipped,
                 rejected,
                 truncated);

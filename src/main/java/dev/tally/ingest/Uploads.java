@@ -43,6 +43,7 @@ class Uploads {
                 dataset.schema(),
                 id,
                 settings.maxRejects(),
+                limits.commitPatience(),
                 json);
         Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt);
         return jobs.create(id, settings, startedAt).thenMany(Flux.defer(() -> upload.start(body)));

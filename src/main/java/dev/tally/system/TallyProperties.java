@@ -40,6 +40,8 @@ public record TallyProperties(
      * @param maxChunkBytes a chunk is cut once its lines hold this many bytes
      * @param chunkMaxWait a chunk is cut once its first line has waited this long (slow trickles)
      * @param writeConcurrency chunks of one upload written in parallel
+     * @param commitPatience how long a written chunk waits for the chunks before it to commit before
+     *     it rolls back, freeing its row locks for them, and is written again in its turn
      * @param maxLineBytes longer lines are rejected as line_too_long without being held
      * @param maxRowsPerEvent skipped or rejected rows listed in one chunk event
      */
@@ -48,6 +50,7 @@ public record TallyProperties(
             @NotNull @DefaultValue("8MB") DataSize maxChunkBytes,
             @NotNull @DefaultValue("200ms") Duration chunkMaxWait,
             @Min(1) @Max(64) @DefaultValue("4") int writeConcurrency,
+            @NotNull @DefaultValue("2s") Duration commitPatience,
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
             @Min(0) @DefaultValue("100") int maxRowsPerEvent) {}
 }

@@ -54,13 +54,16 @@ public final class ChunkUpsert {
      */
     public Mono<List<RowOutcome>> write(Connection connection, List<Row> rows) {
         List<List<Row>> segments = segments(rows);
+        Comparator<RowOutcome> byLine =
+                Comparator.comparingLong(outcome -> outcome.row().line());
+        // Each attempt is collected whole, so a replay never repeats outcomes the first attempt emitted.
         return Mono.from(connection.createSavepoint(CHUNK_SAVEPOINT))
                 .thenMany(Flux.fromIterable(segments).concatMap(segment -> execute(connection, segment)))
+                .collectSortedList(byLine)
                 .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
-                        .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment))))
-                .collectSortedList(
-                        Comparator.comparingLong(outcome -> outcome.row().line()));
+                        .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment)))
+                        .collectSortedList(byLine));
     }
 
     /** Consecutive rows with the same columns and distinct keys. */

@@ -101,7 +101,7 @@ class FieldPresenceIntegrationTests {
         List<Map<String, Object>> log = db.query(
                 "SELECT line, reason, message FROM tally.row_log WHERE job_id = ?::uuid ORDER BY line",
                 end.get("job").asString());
-        assertThat(log).extracting(r -> r.get("line")).containsExactly(3L, 4L);
+        assertThat(log).extracting(r -> r.get("line")).containsExactly(2L, 3L);
         assertThat(log)
                 .extracting(r -> r.get("reason"))
                 .containsExactly("constraint_violation", "constraint_violation");

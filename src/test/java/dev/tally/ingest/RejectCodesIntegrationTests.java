@@ -31,14 +31,14 @@ class RejectCodesIntegrationTests {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            invalid_json       | typed  | {"id":2,"t":"x"                         | Unexpected end-of-input: expected close marker for Object (start marker at column 1) at column 16
-            not_an_object      | typed  | [2,"x"]                                 | the line is a JSON array, not an object
+            invalid_json       | typed  | {"id":2,"t":"x"                         | Unexpected end-of-input: expected close marker for Object at column 16
+            not_an_object      | typed  | [2,"x"]                                 | expected a JSON object, got an array
             unknown_field      | typed  | {"id":2,"colour":"red"}                 | unknown field "colour"
             missing_key        | typed  | {"t":"no id"}                           | key column "id" is absent
             type_mismatch      | typed  | {"id":2,"i4":"12"}                      | field "i4": expected an integer for integer, got a string
             out_of_range       | typed  | {"id":2,"i8":9223372036854775808}       | field "i8": 9223372036854775808 is out of range for bigint
             too_long           | typed  | {"id":2,"vc":"abcdef"}                  | field "vc": value is 6 characters, over character varying(5)
-            naive_timestamp    | typed  | {"id":2,"tstz":"2026-01-01T10:00:00"}   | field "tstz": timestamp without an offset for timestamp with time zone
+            naive_timestamp    | typed  | {"id":2,"tstz":"2026-01-01T10:00:00"}   | field "tstz": timestamp "2026-01-01T10:00:00" has no offset; timestamp with time zone needs Z or ±hh:mm
             missing_required   | things | {"id":2,"label":null}                   | field "label" is null but the column is NOT NULL
             """)
     void aBadLineIsRejectedWithItsCodeAndItsNeighboursAreWritten(

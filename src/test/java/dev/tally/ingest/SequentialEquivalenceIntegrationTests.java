@@ -75,6 +75,14 @@ class SequentialEquivalenceIntegrationTests {
         JsonNode end = new UploadClient(port)
                 .upload("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body.toString());
 
+        List<Logged> log = db
+                .query(
+                        "SELECT line, outcome, reason FROM tally.row_log WHERE job_id = ?::uuid ORDER BY line",
+                        end.get("job").asString())
+                .stream()
+                .map(row -> new Logged((Long) row.get("line"), (String) row.get("outcome"), (String) row.get("reason")))
+                .toList();
+        assertThat(firstDifference(log, expected.log, numbered)).isEmpty();
         assertThat(end.get("totals").toString()).isEqualTo(expected.totals());
         if (expected.failedAt != null) {
             assertThat(end.get("event").asString()).isEqualTo("failed");
@@ -82,16 +90,47 @@ class SequentialEquivalenceIntegrationTests {
         } else {
             assertThat(end.get("event").asString()).isEqualTo("completed");
         }
-        assertThat(db
-                        .query(
-                                "SELECT line, outcome, reason FROM tally.row_log WHERE job_id = ?::uuid ORDER BY line",
-                                end.get("job").asString())
-                        .stream()
-                        .map(row -> new Logged(
-                                (Long) row.get("line"), (String) row.get("outcome"), (String) row.get("reason")))
-                        .toList())
-                .isEqualTo(expected.log);
         assertThat(table()).isEqualTo(expected.table);
+    }
+
+    /** The first line whose logged outcome differs, with the lines on its key, or empty. */
+    private static String firstDifference(List<Logged> actual, List<Logged> expected, List<Line> lines) {
+        for (int i = 0; i < Math.max(actual.size(), expected.size()); i++) {
+            Logged a = i < actual.size() ? actual.get(i) : null;
+            Logged e = i < expected.size() ? expected.get(i) : null;
+            if (!java.util.Objects.equals(a, e)) {
+                long line = Math.min(a == null ? Long.MAX_VALUE : a.line(), e == null ? Long.MAX_VALUE : e.line());
+                Long id = lines.stream()
+                        .filter(l -> l.number() == line)
+                        .findFirst()
+                        .map(Line::id)
+                        .orElse(null);
+                String raw = lines.stream()
+                        .filter(l -> l.number() == line)
+                        .findFirst()
+                        .map(Line::raw)
+                        .orElse("?");
+                return "service logged " + a + ", model " + e + " for " + raw + "; lines on key " + id + ": "
+                        + lines.stream()
+                                .filter(l -> l.number() <= line
+                                        && ((id != null && id.equals(l.id()))
+                                                || (l.fields().get("code") != null
+                                                        && l.fields()
+                                                                .get("code")
+                                                                .equals(code(lines, line)))))
+                                .map(l -> l.number() + " " + l.raw())
+                                .toList();
+            }
+        }
+        return "";
+    }
+
+    private static Object code(List<Line> lines, long line) {
+        return lines.stream()
+                .filter(l -> l.number() == line)
+                .findFirst()
+                .map(l -> l.fields().get("code"))
+                .orElse(null);
     }
 
     private Map<Long, Thing> table() {

@@ -53,8 +53,15 @@ final class SequentialModel {
 
     private void apply(Line line, String policy) {
         received++;
+        boolean wellFormed = line.raw().endsWith("}");
+        // The parser reports a line's first field problem in field order (the unknown field comes
+        // last), then the key, then the version; broken JSON anywhere wins.
+        if (wellFormed && line.has("label") && line.fields().get("label") == null) {
+            reject(line, "missing_required");
+            return;
+        }
         if (line.id() == null) {
-            reject(line, line.raw().startsWith("{") && line.raw().endsWith("}") ? "unknown_field" : "invalid_json");
+            reject(line, wellFormed ? "unknown_field" : "invalid_json");
             return;
         }
         if (line.has("label") && line.fields().get("label") == null) {

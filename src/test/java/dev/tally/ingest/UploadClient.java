@@ -19,6 +19,7 @@ final class UploadClient {
         this.client = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
                 .responseTimeout(Duration.ofMinutes(3))
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024))
                 .build();
     }
 

@@ -122,7 +122,13 @@ class DatabaseSetupIntegrationTests {
         return new TallyProperties(
                 Map.of(),
                 new TallyProperties.Ingest(
-                        2000, DataSize.ofMegabytes(8), Duration.ofMillis(200), 4, DataSize.ofMegabytes(1), 100),
+                        2000,
+                        DataSize.ofMegabytes(8),
+                        Duration.ofMillis(200),
+                        4,
+                        Duration.ofSeconds(2),
+                        DataSize.ofMegabytes(1),
+                        100),
                 List.of());
     }
 
