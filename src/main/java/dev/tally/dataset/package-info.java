@@ -1,0 +1,6 @@
+/**
+ * Datasets: the tables uploads may write, from configuration checked against the PostgreSQL
+ * catalog at start-up, and {@code /v1/datasets}. Table and column names only ever come from here,
+ * read from the catalog and quoted.
+ */
+package dev.tally.dataset;

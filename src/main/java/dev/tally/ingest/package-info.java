@@ -1,0 +1,6 @@
+/**
+ * The upload: the route, the pipeline from request body to committed chunks, and the job's events.
+ * Every line is accounted for, chunks commit in file order, and no event is published before its
+ * chunk committed.
+ */
+package dev.tally.ingest;
