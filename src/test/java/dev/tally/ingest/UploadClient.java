@@ -46,6 +46,18 @@ final class UploadClient {
                 .toList();
     }
 
+    /** The body of a GET that must answer 200. */
+    String get(String uri, Object... variables) {
+        return client.get()
+                .uri(uri, variables)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(String.class)
+                .returnResult()
+                .getResponseBody();
+    }
+
     /** The final event of the upload. */
     JsonNode upload(String dataset, String query, String body) {
         List<JsonNode> events = events(dataset, query, body);

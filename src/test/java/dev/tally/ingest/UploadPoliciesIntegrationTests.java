@@ -132,15 +132,8 @@ class UploadPoliciesIntegrationTests {
     }
 
     private List<String> rowLog(JsonNode end, String outcome) {
-        String body = client.web()
-                .get()
-                .uri("/v1/jobs/{id}/rows?outcome={outcome}", end.get("job").asString(), outcome)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody(String.class)
-                .returnResult()
-                .getResponseBody();
+        String body = client.get(
+                "/v1/jobs/{id}/rows?outcome={outcome}", end.get("job").asString(), outcome);
         return body == null ? List.of() : body.lines().toList();
     }
 
