@@ -30,17 +30,18 @@ record ParsedChunk(int number, long firstLine, long lastLine, List<Row> rows, Li
 
     /** The chunk's values on every unique index, as hashable keys; a NULL never conflicts. */
     Set<Object> uniqueKeys(TableSchema schema) {
-        Set<Object> keys = new HashSet<>();
-        for (UniqueIndex index : schema.uniqueIndexes()) {
+        List<UniqueIndex> indexes = schema.uniqueIndexes();
+        Set<Object> keys = HashSet.newHashSet(rows.size() * indexes.size());
+        for (int i = 0; i < indexes.size(); i++) {
             for (Row row : rows) {
-                List<Object> values = row.valuesOf(index.columns());
-                if (!values.contains(null)) {
-                    keys.add(new IndexKey(index.name(), values));
+                Object values = row.key(indexes.get(i).columns());
+                if (values != null) {
+                    keys.add(new IndexKey(i, values));
                 }
             }
         }
         return keys;
     }
 
-    private record IndexKey(String index, List<Object> values) {}
+    private record IndexKey(int index, Object values) {}
 }

@@ -1,5 +1,6 @@
 package dev.tally.record;
 
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 
@@ -20,9 +21,22 @@ public sealed interface ParsedLine {
      */
     record Row(long line, Object[] values, BitSet present, byte[] text) implements ParsedLine {
 
-        /** The values of the given columns, in order: a key usable in hash sets. */
-        public List<Object> valuesOf(List<Integer> columns) {
-            return columns.stream().map(i -> values[i]).toList();
+        /**
+         * The values of the given columns as one hashable key: the value itself for one column (the
+         * common case, and the cheapest to hash), else a list of them. Null when any value is null.
+         */
+        public Object key(List<Integer> columns) {
+            if (columns.size() == 1) {
+                return values[columns.getFirst()];
+            }
+            Object[] key = new Object[columns.size()];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = values[columns.get(i)];
+                if (key[i] == null) {
+                    return null;
+                }
+            }
+            return Arrays.asList(key);
         }
     }
 

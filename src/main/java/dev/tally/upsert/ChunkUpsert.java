@@ -70,9 +70,9 @@ public final class ChunkUpsert {
     private List<List<Row>> segments(List<Row> rows) {
         List<List<Row>> segments = new ArrayList<>();
         List<Row> segment = null;
-        Set<List<Object>> keys = new HashSet<>();
+        Set<Object> keys = new HashSet<>();
         for (Row row : rows) {
-            List<Object> key = row.valuesOf(schema.key());
+            Object key = row.key(schema.key());
             if (segment == null || !segment.getFirst().present().equals(row.present()) || !keys.add(key)) {
                 segment = new ArrayList<>();
                 segments.add(segment);

@@ -48,7 +48,8 @@ class RecordParserTests {
                         OffsetDateTime.of(2026, 1, 1, 0, 0, 1, 0, ZoneOffset.UTC));
         assertThat(row.present()).isEqualTo(bits(0, 1, 2, 3, 4, 5));
         assertThat(row.text()).isSameAs(line.bytes());
-        assertThat(row.valuesOf(List.of(0))).containsExactly(1L);
+        assertThat(row.key(List.of(0))).isEqualTo(1L);
+        assertThat(row.key(List.of(0, 1))).isEqualTo(List.of(1L, "c1@example.com"));
     }
 
     @Test
