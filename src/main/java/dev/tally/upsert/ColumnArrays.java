@@ -1,18 +1,15 @@
 package dev.tally.upsert;
 
 import dev.tally.dataset.Column;
-import dev.tally.dataset.ColumnType;
 import dev.tally.record.ParsedLine.Row;
+import dev.tally.upsert.BinaryArrays.Element;
 import java.math.BigDecimal;
-import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 /**
- * One column of a segment as the Java array r2dbc-postgresql binds to {@code $n::type[]}. Kinds the
- * driver has no array codec we rely on travel as text and are cast by the statement.
+ * One column of a segment as the array parameter bound to {@code $n::type[]}: in binary format
+ * where PostgreSQL's is simple, else as text the statement casts (numeric, and array columns,
+ * whose values travel as array literals since unnest would flatten them).
  */
 final class ColumnArrays {
 
@@ -20,27 +17,30 @@ final class ColumnArrays {
 
     static Object of(Column column, List<Row> rows) {
         int i = column.index();
-        ColumnType type = column.type();
-        return switch (type.kind()) {
-            case BIGINT -> fill(rows, i, Long[]::new, Long.class::cast);
-            case INTEGER -> fill(rows, i, Integer[]::new, Integer.class::cast);
-            case SMALLINT -> fill(rows, i, Integer[]::new, v -> ((Short) v).intValue());
-            case NUMERIC -> fill(rows, i, BigDecimal[]::new, BigDecimal.class::cast);
-            case REAL -> fill(rows, i, Double[]::new, v -> ((Float) v).doubleValue());
-            case DOUBLE -> fill(rows, i, Double[]::new, Double.class::cast);
-            case BOOLEAN -> fill(rows, i, Boolean[]::new, Boolean.class::cast);
-            case UUID -> fill(rows, i, UUID[]::new, UUID.class::cast);
-            case TIMESTAMPTZ -> fill(rows, i, OffsetDateTime[]::new, OffsetDateTime.class::cast);
-            case TEXT, VARCHAR, CHAR, JSON, JSONB, DATE, TIMESTAMP -> fill(rows, i, String[]::new, Object::toString);
-            case ARRAY -> fill(rows, i, String[]::new, v -> ArrayLiteral.render((Object[]) v));
+        return switch (column.type().kind()) {
+            case BOOLEAN -> BinaryArrays.of(Element.BOOL, rows, i);
+            case SMALLINT -> BinaryArrays.of(Element.INT2, rows, i);
+            case INTEGER -> BinaryArrays.of(Element.INT4, rows, i);
+            case BIGINT -> BinaryArrays.of(Element.INT8, rows, i);
+            case REAL -> BinaryArrays.of(Element.FLOAT4, rows, i);
+            case DOUBLE -> BinaryArrays.of(Element.FLOAT8, rows, i);
+            case TEXT, VARCHAR, CHAR -> BinaryArrays.of(Element.TEXT, rows, i);
+            case JSON -> BinaryArrays.of(Element.JSON, rows, i);
+            case JSONB -> BinaryArrays.of(Element.JSONB, rows, i);
+            case UUID -> BinaryArrays.of(Element.UUID, rows, i);
+            case DATE -> BinaryArrays.of(Element.DATE, rows, i);
+            case TIMESTAMP -> BinaryArrays.of(Element.TIMESTAMP, rows, i);
+            case TIMESTAMPTZ -> BinaryArrays.of(Element.TIMESTAMPTZ, rows, i);
+            case NUMERIC -> texts(rows, i, value -> ((BigDecimal) value).toPlainString());
+            case ARRAY -> texts(rows, i, value -> ArrayLiteral.render((Object[]) value));
         };
     }
 
-    private static <T> T[] fill(List<Row> rows, int column, IntFunction<T[]> array, Function<Object, T> convert) {
-        T[] values = array.apply(rows.size());
+    private static String[] texts(List<Row> rows, int column, java.util.function.Function<Object, String> text) {
+        String[] values = new String[rows.size()];
         for (int r = 0; r < values.length; r++) {
             Object value = rows.get(r).values()[column];
-            values[r] = value == null ? null : convert.apply(value);
+            values[r] = value == null ? null : text.apply(value);
         }
         return values;
     }

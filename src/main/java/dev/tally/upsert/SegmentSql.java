@@ -131,7 +131,10 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
                     .formatted(arrays, join(columns, Builder::alias));
         }
 
-        /** Array columns travel as text literals, one per row, since unnest would flatten them. */
+        /**
+         * The cast of a column's array parameter; array columns travel as text literals, one per row,
+         * since unnest would flatten them.
+         */
         private static String arrayParameterType(ColumnType type) {
             return type.isArray() ? "text[]" : type.sqlType() + "[]";
         }

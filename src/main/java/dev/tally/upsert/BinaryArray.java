@@ -1,0 +1,9 @@
+package dev.tally.upsert;
+
+/**
+ * A one-dimensional array parameter already in PostgreSQL's binary array format, bound as is:
+ * PostgreSQL reads it with {@code array_recv}, with no text to escape here or to parse there.
+ *
+ * @param oid the array type's object id, e.g. 1016 for {@code bigint[]}
+ */
+record BinaryArray(int oid, byte[] bytes) {}
