@@ -10,7 +10,6 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Statement;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,16 +53,14 @@ public final class ChunkUpsert {
      */
     public Mono<List<RowOutcome>> write(Connection connection, List<Row> rows) {
         List<List<Row>> segments = segments(rows);
-        Comparator<RowOutcome> byLine =
-                Comparator.comparingLong(outcome -> outcome.row().line());
         // Each attempt is collected whole, so a replay never repeats outcomes the first attempt emitted.
         return Mono.from(connection.createSavepoint(CHUNK_SAVEPOINT))
                 .thenMany(Flux.fromIterable(segments).concatMap(segment -> execute(connection, segment)))
-                .collectSortedList(byLine)
+                .collectList()
                 .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
                         .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment)))
-                        .collectSortedList(byLine));
+                        .collectList());
     }
 
     /** Consecutive rows with the same columns and distinct keys. */
@@ -112,14 +109,10 @@ public final class ChunkUpsert {
         RowOutcome[] outcomes = new RowOutcome[rows.size()];
         return Flux.from(statement.execute())
                 .concatMap(result -> result.map((row, meta) -> {
-                    int n = row.get("n", Long.class).intValue() - 1;
+                    int n = row.get(0, Long.class).intValue() - 1;
                     outcomes[n] = sql.inserts()
-                            ? written(rows.get(n), Boolean.TRUE.equals(row.get("inserted", Boolean.class)))
-                            : existing(
-                                    rows.get(n),
-                                    sql,
-                                    row.get("existed", Boolean.class),
-                                    row.get("updated", Boolean.class));
+                            ? written(rows.get(n), Boolean.TRUE.equals(row.get(1, Boolean.class)))
+                            : existing(rows.get(n), sql, row.get(1, Boolean.class), row.get(2, Boolean.class));
                     return n;
                 }))
                 .thenMany(Flux.defer(() -> {

@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
  * RETURNING}: returned rows were written (inserted when {@code xmax = 0}), the others met an
  * existing key. Otherwise PostgreSQL would refuse even the rows whose key exists (NOT NULL is
  * checked before the conflict), so existing rows are updated in place and the rest reported as
- * lacking a required column. Both forms return, per written row, its 1-based position in the
- * arrays ({@code n}).
+ * lacking a required column. Result columns, by position: the row's 1-based position in the
+ * arrays ({@code n}), then {@code inserted} for each written row (insert form), or {@code existed}
+ * and {@code updated} for every row (update form).
  *
  * @param columns the provided columns, in schema order: parameter {@code $i} binds {@code columns.get(i-1)}
  * @param missingRequired names of NOT NULL columns without default that are not provided; empty
