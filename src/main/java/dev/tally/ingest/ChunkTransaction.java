@@ -25,12 +25,16 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Chunks are written in parallel but commit in order, so the committed chunks are always a
  * prefix of the upload and the table is the one sequential application gives. A chunk waiting
  * for its turn holds its row locks, which an earlier chunk may need (a unique value the later
- * chunk moves away, which the key gate cannot see); so a chunk whose turn has not come within
- * {@code patience} rolls back, freeing them, and is written again once its turn has come.
+ * chunk moves away, which the key gate cannot see). So every {@code patience} a waiting chunk
+ * asks PostgreSQL whether it blocks another transaction; if it does, it rolls back, freeing its
+ * locks, and is written again once its turn has come.
  */
 final class ChunkTransaction {
 
     private static final int RETRIES = 5;
+
+    private static final String BLOCKS_ANOTHER_SQL =
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
 
     private final ConnectionFactory connections;
     private final ChunkUpsert upsert;
@@ -79,7 +83,7 @@ final class ChunkTransaction {
                                 .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
                                 .flatMap(outcomes -> outcomes.firstKeyExists() == null
                                         ? ChunkLedger.record(connection, outcomes.record())
-                                                .then(awaitTurn(turn, wait))
+                                                .then(awaitTurn(connection, turn, wait))
                                                 .flatMap(previous -> previous.isPresent()
                                                         ? commitInTurn(connection, outcomes, previous.get(), turn)
                                                                 .map(Optional::of)
@@ -96,10 +100,22 @@ final class ChunkTransaction {
                 .flatMap(Mono::justOrEmpty);
     }
 
-    /** The previous chunk's totals; an empty Optional when {@code wait} ran out first; empty when it stopped. */
-    private static Mono<Optional<Counts>> awaitTurn(Turn turn, Duration wait) {
+    /**
+     * The previous chunk's totals once it committed; empty when it stopped; an empty Optional when
+     * this chunk must yield, as it blocks another transaction while it waits.
+     */
+    private static Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, Duration wait) {
         Mono<Optional<Counts>> previous = turn.previous().map(Optional::of);
-        return wait == null ? previous : previous.timeout(wait, Mono.just(Optional.empty()));
+        if (wait == null) {
+            return previous;
+        }
+        return previous.timeout(wait, Mono.defer(() -> blocksAnother(connection)
+                .flatMap(blocks -> blocks ? Mono.just(Optional.empty()) : awaitTurn(connection, turn, wait))));
+    }
+
+    private static Mono<Boolean> blocksAnother(Connection connection) {
+        return Mono.from(connection.createStatement(BLOCKS_ANOTHER_SQL).execute())
+                .flatMap(result -> Mono.from(result.map((row, meta) -> row.get(0, Boolean.class))));
     }
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {

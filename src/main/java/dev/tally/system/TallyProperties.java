@@ -40,8 +40,9 @@ public record TallyProperties(
      * @param maxChunkBytes a chunk is cut once its lines hold this many bytes
      * @param chunkMaxWait a chunk is cut once its first line has waited this long (slow trickles)
      * @param writeConcurrency chunks of one upload written in parallel
-     * @param commitPatience how long a written chunk waits for the chunks before it to commit before
-     *     it rolls back, freeing its row locks for them, and is written again in its turn
+     * @param commitPatience how often a written chunk waiting for the chunks before it to commit
+     *     checks whether it blocks another transaction; if so it rolls back, freeing its row locks,
+     *     and is written again in its turn
      * @param maxLineBytes longer lines are rejected as line_too_long without being held
      * @param maxRowsPerEvent skipped or rejected rows listed in one chunk event
      */
