@@ -6,6 +6,8 @@ Subcommands:
   expect   --scenario S --n N                       expected final totals, as JSON
   run      --scenario S|all --n N [...]             prepare the table, upload through Tally, check
   selftest --db URL [--n N]                         check generator, model and checksums on a scratch db
+  bench    [--n N] [--rounds R] [...]               start Tally, run the scenarios and the COPY baselines
+                                                    side by side, print one table, add it to RESULTS.md
 
 Standard library only. The expected outcomes come from a line-by-line model of the API's rules
 (parse, convert, apply in file order), cross-checked against closed-form counts.
@@ -14,14 +16,22 @@ Standard library only. The expected outcomes come from a line-by-line model of t
 import argparse
 import datetime as dt
 import functools
+import glob
 import hashlib
 import json
 import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
@@ -467,6 +477,28 @@ def prepare_table(db, sc, data_dir):
     return keys
 
 
+ROW_VERSIONS = "bench_row_versions"  # the table's row versions before an upload, in the same database
+
+
+def snapshot_row_versions(db):
+    """Store every row's physical version: an UPDATE (HOT or not) or INSERT makes a new ctid and xmin,
+    so comparing after the upload counts the rows written, unlike pg_stat counters (flushed lazily)."""
+    psql(db, f"SET client_min_messages = warning; DROP TABLE IF EXISTS {ROW_VERSIONS}",
+         f"CREATE UNLOGGED TABLE {ROW_VERSIONS} AS SELECT id, ctid AS tid, xmin::text AS xid FROM {DATASET}")
+    try:
+        psql(db, "CHECKPOINT")  # as prepare_table: the snapshot's pages are not flushed while timing
+    except DbError:
+        pass
+
+
+def count_new_row_versions(db):
+    """Rows that are new, gone or another version than at the snapshot; drops the snapshot."""
+    n = psql(db, f"SELECT count(*) FROM {DATASET} t FULL JOIN {ROW_VERSIONS} s USING (id) "
+                 "WHERE t.id IS NULL OR s.id IS NULL OR t.ctid <> s.tid OR t.xmin::text <> s.xid")
+    psql(db, f"DROP TABLE {ROW_VERSIONS}")
+    return int(n[0])
+
+
 # ---------------------------------------------------------------------------------------------
 # Files
 
@@ -554,14 +586,15 @@ def upload(url, path, policy, timeout, chunk_size=None, rss=None, rss_mark=None)
     """Stream the file through curl and read the event stream as it arrives.
 
     Returns a dict: seconds (curl start -> final event), first_chunk (seconds), final (event or None),
-    chunk_sum (counts summed over chunk events), problems (list of str), job, rss_at_mark.
+    chunk_sum (counts summed over chunk events), problems (list of str), job, and rss_marks:
+    {k: the service's RSS in kB when the chunk events first reported line k * rss_mark}.
     """
     query = f"onConflict={policy}" + (f"&chunkSize={chunk_size}" if chunk_size else "")
     cmd = ["curl", "-sS", "-N", "-T", str(path), "-X", "POST",
            "-H", "Content-Type: application/x-ndjson", "-H", "Transfer-Encoding: chunked",
            "-H", "Expect:", "-H", "Accept: application/x-ndjson",
            f"{url.rstrip('/')}/v1/datasets/{DATASET}/records?{query}"]
-    res = {"seconds": None, "first_chunk": None, "final": None, "job": None, "rss_at_mark": None,
+    res = {"seconds": None, "first_chunk": None, "final": None, "job": None, "rss_marks": {},
            "chunk_sum": dict.fromkeys(TOTAL_KEYS, 0), "problems": [], "chunk_events": 0}
     other = []  # output that is not an event: a problem document, an HTML error page...
     sse = {"event": None}
@@ -650,14 +683,22 @@ def on_chunk(res, ev, now, rss, rss_mark):
     for label, c in (("counts", counts), ("totals", totals)):
         if c and c.get("received") != sum(int(c.get(k, 0)) for k in TOTAL_KEYS[1:]):
             res["problems"].append(f"chunk {ev.get('chunk', ev.get('chunks'))}: {label} do not add up: {c}")
-    if rss and rss_mark and res["rss_at_mark"] is None and int(totals.get("received", 0)) >= rss_mark:
-        res["rss_at_mark"] = rss.last_kb
+    if rss and rss_mark:
+        # time maps to lines through the events as they arrive: this event says line `last` is done
+        last = int((ev.get("lines") or {}).get("last") or totals.get("received", 0))
+        marks, k = res["rss_marks"], last // rss_mark
+        if k >= 1 and k not in marks:
+            kb = rss.read().get("VmRSS", rss.last_kb)  # now, not the poller's last sample
+            for j in range(max(marks, default=0) + 1, k + 1):  # a merged event may pass several marks
+                marks[j] = kb
 
 
 # ---------------------------------------------------------------------------------------------
 # Run
 
-def run_scenario(name, args, data_dir):
+def run_scenario(name, args, data_dir, row_versions=False):
+    """Prepare the table, upload through Tally, check. With row_versions, also count the rows whose
+    version (ctid, xmin) the upload replaced or added: 0 means the upload wrote no row."""
     sc = Scenario(name, args.n)
     row = {"scenario": name, "n": sc.lines, "policy": sc.policy, "seconds": None, "rows_per_s": None,
            "first_chunk": None, "totals_ok": False, "table_ok": False, "peak_rss_mb": None, "notes": []}
@@ -665,6 +706,8 @@ def run_scenario(name, args, data_dir):
     exp = expectation(sc, data_dir)
     try:
         prepare_table(args.db, sc, data_dir)
+        if row_versions:
+            snapshot_row_versions(args.db)
     except DbError as e:
         row["notes"].append(f"table preparation failed: {e}")
         return row
@@ -676,8 +719,18 @@ def run_scenario(name, args, data_dir):
     if rss:
         row["peak_rss_mb"] = rss.stop() / 1024
         if name == "M10":
-            row["notes"].append(f"RSS after N lines {fmt_mb(res['rss_at_mark'])} MB, "
-                                f"after 10N {rss.read().get('VmRSS', 0) / 1024:.0f} MB")
+            marks = res["rss_marks"]
+            row["rss_marks_mb"] = {k: kb / 1024 for k, kb in sorted(marks.items())}
+            row["rss_after_n_mb"] = marks[1] / 1024 if 1 in marks else None
+            row["rss_after_10n_mb"] = marks[10] / 1024 if 10 in marks else None
+            row["notes"].append(f"RSS after N lines {fmt(row['rss_after_n_mb'], '.0f')} MB, "
+                                f"after 10N {fmt(row['rss_after_10n_mb'], '.0f')} MB")
+    if row_versions:
+        try:
+            row["new_row_versions"] = count_new_row_versions(args.db)
+            row["notes"].append(f"new row versions: {row['new_row_versions']}")
+        except DbError as e:
+            row["notes"].append(f"row version check failed: {e}")
     row["seconds"], row["first_chunk"] = res["seconds"], res["first_chunk"]
     if res["seconds"]:
         row["rows_per_s"] = sc.lines / res["seconds"]
@@ -746,11 +799,537 @@ def cmd_run(args):
     rows = []
     for name in names:
         log(f"--- {name} N={args.n}")
-        rows.append(run_scenario(name, args, data_dir))
+        rows.append(run_scenario(name, args, data_dir, row_versions=name == "S4"))
     print_table(rows)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if all(r["totals_ok"] and r["table_ok"] for r in rows) else 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Bench: the issue's benchmark in one command. Starts Tally on a fresh database, runs the scenarios
+# in interleaved rounds, each Tally upload followed by its baselines on the same server and table:
+#   B0: plain COPY of the same rows into the empty table (S1);
+#   B1: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT ... RETURNING that
+#       gives the same accounting (S1..S4).
+# Then M10 once. Prints one table, appends the run to RESULTS.md.
+
+ROOT = HERE.parent
+BENCH_SCENARIOS = ("S1", "S2", "S3", "S4", "S5", "M10")
+B0_SCENARIOS = ("S1",)
+B1_SCENARIOS = ("S1", "S2", "S3", "S4")
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+RESULTS_MARK = "<!-- bench: each run is inserted below this line, newest first -->"
+FIRST_EVENT_TARGET_S = 0.5
+M10_PEAK_TARGET_MB = 512
+M10_XMX = "256m"
+FLAT = 0.10
+
+
+class BenchError(Exception):
+    pass
+
+
+def java_major(home):
+    """JAVA_VERSION's major number from a JDK's release file, as .ci/run reads it."""
+    try:
+        m = re.search(r'^JAVA_VERSION="(\d+)', (Path(home) / "release").read_text(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def find_jdk(minimum=21):
+    """(java executable, major version): JAVA_HOME if it is >= minimum, else the newest of
+    /usr/lib/jvm/* and ~/.sdkman/candidates/java/* (the default `java` may be older)."""
+    java_home = os.environ.get("JAVA_HOME")
+    homes = ([java_home] if java_home else []) + sorted(glob.glob("/usr/lib/jvm/*")) \
+        + sorted(glob.glob(os.path.expanduser("~/.sdkman/candidates/java/*")))
+    found = []
+    for home in homes:
+        v = java_major(home)
+        java = Path(home) / "bin" / "java"
+        if v and v >= minimum and os.access(java, os.X_OK):
+            found.append((home == java_home, v, str(java)))
+    if not found:
+        raise BenchError(f"no JDK >= {minimum} found (JAVA_HOME, /usr/lib/jvm/*, ~/.sdkman): Tally needs one")
+    _, v, java = max(found)
+    return java, v
+
+
+def find_jar(pattern):
+    """The newest file matching pattern, relative to the current directory or else the repository root."""
+    for base in (Path.cwd(), ROOT):
+        p = Path(pattern) if Path(pattern).is_absolute() else base / pattern
+        hits = [Path(h) for h in glob.glob(str(p)) if Path(h).is_file()]
+        if hits:
+            return max(hits, key=lambda h: h.stat().st_mtime).resolve()
+    return None
+
+
+def ensure_jar(pattern):
+    jar = find_jar(pattern)
+    if jar is None:
+        log(f"no jar matches {pattern}: building it (./mvnw -q -B package -DskipTests)")
+        p = subprocess.run(["./mvnw", "-q", "-B", "package", "-DskipTests"], cwd=ROOT)
+        if p.returncode != 0:
+            raise BenchError(f"the build failed (exit {p.returncode})")
+        jar = find_jar(pattern)
+        if jar is None:
+            raise BenchError(f"the build made no jar matching {pattern}")
+    return jar
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TallyProcess:
+    """Tally started from its jar with the demo profile, on a free port, logging to a file."""
+
+    def __init__(self, java, jar, xmx, server, db_name, log_path):
+        self.java, self.jar, self.xmx, self.log_path = java, jar, xmx, Path(log_path)
+        u = urllib.parse.urlsplit(server)
+        self.env = dict(os.environ, TALLY_DB_URL=f"r2dbc:postgresql://{u.hostname or '127.0.0.1'}:{u.port or 5432}/{db_name}")
+        if u.username:
+            self.env["TALLY_DB_USER"] = urllib.parse.unquote(u.username)
+        if u.password:
+            self.env["TALLY_DB_PASSWORD"] = urllib.parse.unquote(u.password)
+        self.proc = self.port = None
+
+    def start(self, timeout=180):
+        self.port = free_port()
+        self.cmd = [self.java, f"-Xmx{self.xmx}", "-jar", str(self.jar), "--spring.profiles.active=demo",
+                    f"--server.port={self.port}"]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         env=self.env, start_new_session=True)  # Ctrl-C reaches us, not it
+        deadline = time.monotonic() + timeout
+        while b"Started TallyApplication" not in self.log_path.read_bytes():
+            if self.proc.poll() is not None:
+                raise BenchError(f"Tally exited {self.proc.returncode} before it started; its log "
+                                 f"{self.log_path} ends:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"Tally did not log 'Started TallyApplication' within {timeout} s; "
+                                 f"its log {self.log_path} ends:\n{self.log_tail()}")
+            time.sleep(0.2)
+        return f"http://127.0.0.1:{self.port}"
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines=20):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after 30 s."""
+        if not self.alive():
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            log("Tally did not stop within 30 s of SIGTERM: killing it")
+            self.proc.kill()
+            self.proc.wait()
+
+
+def upload_csv(sc, data_dir):
+    """The upload's rows as CSV for COPY (clean lines only: S1..S4), shared with the preload files."""
+    return ensure_file(data_dir / f"preload-v{sc.version}-{sc.lines}.csv",
+                       lambda: preload_csv_chunks(sc.lines, sc.version))
+
+
+def timed_psql(db, args):
+    """Run psql with args; (seconds from process start to exit, stdout lines). Raises DbError."""
+    t0 = time.monotonic()
+    p = subprocess.run(["psql", db, "-X", "-v", "ON_ERROR_STOP=1", "-At", "-F", " "] + args,
+                       capture_output=True, text=True)
+    seconds = time.monotonic() - t0
+    if p.returncode != 0:
+        raise DbError(p.stderr.strip() or f"psql exited {p.returncode}")
+    return seconds, p.stdout.splitlines()
+
+
+def copy_tag(lines):
+    tags = [int(l.split()[1]) for l in lines if re.fullmatch(r"COPY \d+", l)]
+    if len(tags) != 1:
+        raise DbError(f"expected one COPY tag in psql's output: {lines[:10]}")
+    return tags[0]
+
+
+def b1_script(csv_path, policy):
+    """COPY into a temporary table with the table's column types, then one INSERT ... SELECT ...
+    ON CONFLICT ... RETURNING (xmax = 0): the rows inserted and, under update, updated."""
+    cols = ROW_COLUMNS
+    if policy == "skip":
+        conflict = "DO NOTHING"
+    else:
+        conflict = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in cols)
+                    + f"\n  WHERE ({', '.join(f'{DATASET}.{c}' for c in cols)})"
+                    + f"\n    IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in cols)})")
+    return f"""-- B1 ({policy}): generated by workload.py bench
+CREATE TEMP TABLE upload (LIKE {DATASET});
+\\copy upload FROM {sql_literal(csv_path)} WITH (FORMAT csv)
+WITH written AS (
+  INSERT INTO {DATASET} SELECT * FROM upload
+  ON CONFLICT (id) {conflict}
+  RETURNING (xmax = 0) AS inserted)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written;
+"""
+
+
+def run_baseline(kind, sc, db, data_dir, exp, row_versions=False):
+    """B0 or B1 on a table prepared as for Tally; the figure is psql's run from start to exit."""
+    m = {"kind": kind, "scenario": sc.name, "seconds": None, "rows_per_s": None, "counts_ok": False,
+         "table_ok": False, "totals": None, "notes": []}
+    csv_path = upload_csv(sc, data_dir)
+    try:
+        prepare_table(db, sc, data_dir)
+        if row_versions:
+            snapshot_row_versions(db)
+        if kind == "B0":
+            secs, out = timed_psql(db, ["-c", f"\\copy {DATASET} FROM {sql_literal(csv_path)} WITH (FORMAT csv)"])
+            totals = dict.fromkeys(TOTAL_KEYS, 0)
+            totals["received"] = totals["inserted"] = copy_tag(out)
+        else:
+            script = data_dir / f"b1-{sc.name}-{sc.n}.sql"
+            write_atomically(script, [b1_script(csv_path, sc.policy)])
+            secs, out = timed_psql(db, ["-f", str(script)])
+            received = copy_tag(out)
+            inserted, updated = (int(x) for x in out[-1].split(" "))
+            totals = dict.fromkeys(TOTAL_KEYS, 0)
+            totals.update(received=received, inserted=inserted, updated=updated)
+            totals["skipped" if sc.policy == "skip" else "unchanged"] = received - inserted - updated
+        if row_versions:
+            m["new_row_versions"] = count_new_row_versions(db)
+    except DbError as e:
+        m["notes"].append(f"{kind} failed: {e}")
+        return m
+    m["seconds"], m["rows_per_s"], m["totals"] = secs, sc.lines / secs, totals
+    m["counts_ok"] = totals == exp["totals"]
+    if not m["counts_ok"]:
+        m["notes"].append(f"{kind} counts {totals}, expected {exp['totals']}")
+    m["table_ok"], note = check_table(db, sc, exp)
+    if note:
+        m["notes"].append(f"{kind} {note}")
+    return m
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def machine_info(server, java, java_version):
+    info = {"cpus": len(os.sched_getaffinity(0)), "cpu": "?", "memory": "?", "postgres": "?",
+            "jdk": f"{java_version} ({Path(java).parent.parent})", "load": "?"}
+    try:
+        info["cpu"] = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+        kb = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal:"))
+        info["memory"] = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    try:
+        info["postgres"] = psql(f"{server.rstrip('/')}/postgres", "SHOW server_version")[0]
+    except DbError:
+        pass
+    return info
+
+
+def load_average():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def git_commit():
+    def git(*a):
+        p = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True)
+        return p.stdout.strip() if p.returncode == 0 else None
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!load-tests/RESULTS.md")
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
+def summarize(name, rounds_data, by_name, xmx):
+    """One table row for a scenario from its per-round measurements."""
+    t = [r["tally"] for r in rounds_data]
+    b0 = [r.get("B0") for r in rounds_data if r.get("B0")]
+    b1 = [r.get("B1") for r in rounds_data if r.get("B1")]
+    s = {"scenario": name, "n": t[0]["n"] if t else None,
+         "tally_rps": median(x["rows_per_s"] for x in t),
+         "b0_rps": median(x["rows_per_s"] for x in b0) if b0 else None,
+         "b1_rps": median(x["rows_per_s"] for x in b1) if b1 else None,
+         # ratios pair the figures of one round (measured minutes apart), then take the median
+         "tally_b0": median(ratio(r["tally"]["rows_per_s"], r["B0"]["rows_per_s"]) for r in rounds_data if r.get("B0")),
+         "tally_b1": median(ratio(r["tally"]["rows_per_s"], r["B1"]["rows_per_s"]) for r in rounds_data if r.get("B1")),
+         "peak_rss_mb": max((x["peak_rss_mb"] for x in t if x["peak_rss_mb"] is not None), default=None),
+         "first_event": median(x["first_chunk"] for x in t),
+         "new_row_versions": max((x["new_row_versions"] for x in t if x.get("new_row_versions") is not None),
+                                 default=None) if name == "S4" else None,
+         "counts_ok": bool(t) and all(x["totals_ok"] for x in t) and all(x["counts_ok"] for x in b0 + b1),
+         "table_ok": bool(t) and all(x["table_ok"] for x in t) and all(x["table_ok"] for x in b0 + b1),
+         "rounds": len(t), "xmx": xmx}
+    if name == "M10" and t:
+        s.update(rss_after_n_mb=t[0].get("rss_after_n_mb"), rss_after_10n_mb=t[0].get("rss_after_10n_mb"))
+    s["targets"] = targets(s, by_name)
+    return s
+
+
+def targets(s, by_name):
+    """[(label, True/False/None)]: the issue's targets for this row (None: cannot be evaluated)."""
+    def at_least(v, x):
+        return None if v is None else v >= x
+    name, out = s["scenario"], []
+    if name == "S1":
+        out += [("Tally/B1 ≥ 1.0", at_least(s["tally_b1"], 1.0)), ("Tally/B0 ≥ 0.6", at_least(s["tally_b0"], 0.6))]
+    elif name in ("S2", "S3"):
+        out += [("Tally/B1 ≥ 1.0", at_least(s["tally_b1"], 1.0))]
+    elif name == "S4":
+        out += [("Tally/B1 ≥ 0.8", at_least(s["tally_b1"], 0.8)),
+                ("0 rows written", None if s["new_row_versions"] is None else s["new_row_versions"] == 0)]
+    elif name == "S5":
+        s3 = by_name.get("S3")
+        out += [("≥ 0.9 × S3 rows/s", at_least(ratio(s["tally_rps"], s3["tally_rps"]) if s3 else None, 0.9))]
+    elif name == "M10":
+        a, b = s.get("rss_after_n_mb"), s.get("rss_after_10n_mb")
+        out += [(f"peak RSS ≤ {M10_PEAK_TARGET_MB} MB", None if s["peak_rss_mb"] is None or s["xmx"] != M10_XMX
+                 else s["peak_rss_mb"] <= M10_PEAK_TARGET_MB),  # the target is stated for -Xmx256m
+                ("RSS@10N within 10 % of RSS@N", None if not a or b is None else abs(b - a) <= FLAT * a)]
+    out.append((f"first event ≤ {FIRST_EVENT_TARGET_S} s", None if s["first_event"] is None
+                else s["first_event"] <= FIRST_EVENT_TARGET_S))
+    return out
+
+
+def targets_text(ts):
+    return "; ".join(f"{label}: {'n/a' if ok is None else 'met' if ok else 'NOT met'}" for label, ok in ts)
+
+
+RESULT_COLUMNS = ("scenario", "Tally rows/s (median)", "B0 rows/s", "B1 rows/s", "Tally/B0", "Tally/B1",
+                  "Tally peak RSS MB", "first event s", "new row versions (S4)", "counts OK", "table OK",
+                  "targets")
+
+
+def result_cells(s):
+    ok = lambda b: "OK" if b else "FAIL"  # noqa: E731
+    return [s["scenario"], fmt(s["tally_rps"], ",.0f"), fmt(s["b0_rps"], ",.0f"), fmt(s["b1_rps"], ",.0f"),
+            fmt(s["tally_b0"], ".2f"), fmt(s["tally_b1"], ".2f"), fmt(s["peak_rss_mb"], ".0f"),
+            fmt(s["first_event"], ".3f"), fmt(s["new_row_versions"], "d"), ok(s["counts_ok"]),
+            ok(s["table_ok"]), targets_text(s["targets"])]
+
+
+def markdown_table(header, rows):
+    """A Markdown table padded to line up in a terminal too."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
+
+
+def m10_line(s, xmx):
+    if s is None:
+        return None
+    a, b = s.get("rss_after_n_mb"), s.get("rss_after_10n_mb")
+    change = f" ({(b - a) / a:+.0%})" if a and b is not None else ""
+    flat = "n/a" if not a or b is None else "yes" if abs(b - a) <= FLAT * a else "NO"
+    return (f"M10 ({s['n']:,} lines, -Xmx{xmx}): RSS after N lines {fmt(a, '.0f')} MB, after 10N "
+            f"{fmt(b, '.0f')} MB{change}, peak {fmt(s['peak_rss_mb'], '.0f')} MB; flat within 10 %: {flat}; "
+            f"{targets_text(s['targets'])}")
+
+
+TARGETS_NOTE = ("Targets (the issue's; reported, not asserted): S1 ≥ 1.0×B1 and ≥ 0.6×B0; S2 ≥ 1.0×B1; "
+                "S3 ≥ 1.0×B1; S4 ≥ 0.8×B1 and zero rows written (new row versions = 0); S5 ≥ 0.9× S3's rows/s; "
+                "M10 peak RSS ≤ 512 MB with -Xmx256m and RSS after 10N within 10 % of after N; first chunk "
+                "event ≤ 0.5 s. Ratios are the median over rounds of each round's Tally/baseline.")
+
+RAW_COLUMNS = ("round", "scenario", "Tally s", "Tally rows/s", "first event s", "peak RSS MB", "B0 s",
+               "B0 rows/s", "B1 s", "B1 rows/s", "Tally/B0", "Tally/B1", "new row versions Tally/B1",
+               "checks")
+
+
+def raw_cells(r):
+    t, b0, b1 = r["tally"], r.get("B0") or {}, r.get("B1") or {}
+    checks = [f"{k} {'OK' if v else 'FAIL'}" for k, v in
+              (("Tally", t["totals_ok"] and t["table_ok"]), ("B0", b0 and b0["counts_ok"] and b0["table_ok"]),
+               ("B1", b1 and b1["counts_ok"] and b1["table_ok"])) if k == "Tally" or (b0 if k == "B0" else b1)]
+    versions = "-" if t.get("new_row_versions") is None else \
+        f"{t['new_row_versions']}/{fmt(b1.get('new_row_versions'), 'd')}"
+    return [r["round"], t["scenario"], fmt(t["seconds"], ".3f"), fmt(t["rows_per_s"], ",.0f"),
+            fmt(t["first_chunk"], ".3f"), fmt(t["peak_rss_mb"], ".0f"), fmt(b0.get("seconds"), ".3f"),
+            fmt(b0.get("rows_per_s"), ",.0f"), fmt(b1.get("seconds"), ".3f"), fmt(b1.get("rows_per_s"), ",.0f"),
+            fmt(ratio(t["rows_per_s"], b0.get("rows_per_s")), ".2f"),
+            fmt(ratio(t["rows_per_s"], b1.get("rows_per_s")), ".2f"), versions, ", ".join(checks)]
+
+
+def write_results(path, run):
+    """Insert this run's section below the marker (newest first), creating the file if needed."""
+    path = Path(path)
+    text = path.read_text() if path.exists() else (
+        "# Benchmark results\n\n"
+        "Runs of `python3 load-tests/workload.py bench` (the standard workload of `../shared/BENCHMARK.md`), "
+        "newest first. Every figure of a run was measured on one machine in one session: Tally, then "
+        "its baselines B0 and B1, on the same server and table, round after round. The columns are "
+        "explained in `load-tests/README.md`.\n\n" + RESULTS_MARK + "\n")
+    if RESULTS_MARK not in text:
+        text = text.rstrip("\n") + "\n\n" + RESULTS_MARK + "\n"
+    head, tail = text.split(RESULTS_MARK, 1)
+    write_atomically(path, [head, RESULTS_MARK, "\n\n", run.rstrip("\n"), "\n", tail if tail.strip() else ""])
+
+
+def results_section(meta, table, m10, raw):
+    lines = [f"## {meta['date']} — N={meta['n']:,}, {meta['rounds']} rounds", "",
+             f"- Command: `{meta['command']}`",
+             f"- Machine: {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory']} memory, "
+             f"PostgreSQL {meta['postgres']}, JDK {meta['jdk']}, Tally with -Xmx{meta['xmx']}",
+             f"- Load average (1, 5, 15 min) at start {meta['load_start']}, at end {meta['load_end']}; "
+             f"the run took {meta['minutes']:.1f} min",
+             f"- Warm-up, not measured: each scenario of the rounds once with N={meta['warmup']:,} "
+             "after Tally started" if meta["warmup"] else "- No warm-up: round 1 ran on a fresh JVM",
+             f"- Commit: {meta['commit']}", "", table, ""]
+    if m10:
+        lines += [m10, ""]
+    lines += [TARGETS_NOTE, "", "Per-round figures (the table's medians come from these):", "", raw, ""]
+    return "\n".join(lines)
+
+
+def cmd_bench(args):
+    t_start = time.monotonic()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that Tally is stopped and the database dropped
+    names = [x.strip() for x in args.scenarios.split(",") if x.strip()]
+    unknown = [x for x in names if x not in BENCH_SCENARIOS]
+    if unknown or not names:
+        raise SystemExit(f"--scenarios: unknown {unknown}; choose from {','.join(BENCH_SCENARIOS)}")
+    names = [x for x in BENCH_SCENARIOS if x in names]  # the standard order
+    per_round = [x for x in names if x != "M10"]
+    if args.rounds < 1 or args.n < 1:
+        raise SystemExit("--rounds and --n must be >= 1")
+    if args.rounds < 3:
+        log(f"warning: {args.rounds} round(s); the benchmark's figures need at least 3")
+    data_dir = Path(args.data_dir)
+    stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
+    db_name = f"tally_bench_{stamp}"
+    server = args.server.rstrip("/")
+    db = f"{server}/{db_name}"
+    admin = f"{server}/postgres"
+
+    # everything that is not measured comes first: jar, JDK, files, expectations
+    jar = ensure_jar(args.jar)
+    java, java_version = find_jdk()
+    warmup = min(args.warmup, args.n)
+    for name, n in [(x, args.n) for x in names] + [(x, warmup) for x in per_round if warmup]:
+        sc = Scenario(name, n)
+        ensure_upload(sc, data_dir)
+        if sc.preload:
+            keys, v = sc.preload
+            ensure_file(data_dir / f"preload-v{v}-{keys}.csv", lambda: preload_csv_chunks(keys, v))
+        if name in B0_SCENARIOS or name in B1_SCENARIOS:
+            upload_csv(sc, data_dir)
+        expectation(sc, data_dir)
+    if psql(admin, f"SELECT count(*) FROM pg_database WHERE datname = {sql_literal(db_name)}")[0] != "0":
+        raise BenchError(f"database {db_name} exists already")
+    meta = dict(machine_info(server, java, java_version), n=args.n, rounds=args.rounds, xmx=args.xmx, warmup=warmup,
+                commit=git_commit(), load_start=load_average(),
+                date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                command=" ".join(shlex.quote(a) for a in ["python3", "load-tests/workload.py"] + args.argv))
+    # A private copy of the jar: a rebuild during the run cannot change it, and `pgrep -f tally-0.1.0`
+    # (load-tests/README's way to find a Tally for `run --pid`) does not match, or kill, this one.
+    run_jar = data_dir / f"bench-{stamp}.jar"
+    shutil.copyfile(jar, run_jar)
+    tally = TallyProcess(java, run_jar, args.xmx, server, db_name, data_dir / f"bench-{stamp}.log")
+    rounds, warmups, m10_run = [], [], None
+    try:
+        log(f"starting Tally: {jar} (as {run_jar.name}) with {java} -Xmx{args.xmx}, database {db_name}, "
+            f"log {tally.log_path}")
+        url = tally.start()
+        log(f"Tally is up at {url} (pid {tally.proc.pid})")
+        ns = argparse.Namespace(n=args.n, db=db, url=url, pid=tally.proc.pid, timeout=args.timeout, chunk_size=None)
+        if warmup:
+            # a fresh JVM runs its first upload several times slower (class loading, JIT): not a figure
+            wns = argparse.Namespace(**dict(vars(ns), n=warmup, pid=None))
+            for name in per_round:
+                log(f"--- warm-up {name} N={warmup} (not measured)")
+                w = run_scenario(name, wns, data_dir)
+                w["notes"] += [] if w["totals_ok"] and w["table_ok"] else ["warm-up checks failed"]
+                warmups.append({"round": "warm-up", "tally": w})
+        for r in range(1, args.rounds + 1):
+            for name in per_round:
+                if not tally.alive():
+                    raise BenchError(f"Tally exited {tally.proc.returncode}; its log ends:\n{tally.log_tail()}")
+                sc = Scenario(name, args.n)
+                log(f"--- round {r}/{args.rounds} {name} N={args.n}: Tally")
+                entry = {"round": r, "tally": run_scenario(name, ns, data_dir, row_versions=name == "S4")}
+                exp = expectation(sc, data_dir)
+                if name in B0_SCENARIOS:
+                    log(f"--- round {r}/{args.rounds} {name}: B0 (COPY)")
+                    entry["B0"] = run_baseline("B0", sc, db, data_dir, exp)
+                if name in B1_SCENARIOS:
+                    log(f"--- round {r}/{args.rounds} {name}: B1 (COPY + INSERT ... ON CONFLICT)")
+                    entry["B1"] = run_baseline("B1", sc, db, data_dir, exp, row_versions=name == "S4")
+                rounds.append(entry)
+                log(f"    " + " | ".join(f"{k} {fmt(v['rows_per_s'], ',.0f')} rows/s" for k, v in
+                                       (("Tally", entry["tally"]), ("B0", entry.get("B0")), ("B1", entry.get("B1")))
+                                       if v))
+        if "M10" in names:
+            if not tally.alive():
+                raise BenchError(f"Tally exited {tally.proc.returncode}; its log ends:\n{tally.log_tail()}")
+            log(f"--- M10: {10 * args.n} lines through Tally")
+            m10_run = {"round": "-", "tally": run_scenario("M10", ns, data_dir)}
+    finally:
+        tally.stop()
+        run_jar.unlink()
+        if args.keep:
+            log(f"kept database {db_name}")
+        else:
+            try:
+                psql(admin, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            except DbError as e:
+                log(f"could not drop {db_name}: {e}")
+
+    meta.update(load_end=load_average(), minutes=(time.monotonic() - t_start) / 60)
+    by_name, summary = {}, []
+    for name in names:
+        data = [m10_run] if name == "M10" else [e for e in rounds if e["tally"]["scenario"] == name]
+        s = summarize(name, [d for d in data if d], by_name, args.xmx)
+        by_name[name] = s
+        summary.append(s)
+    for s in summary:  # S5's target needs S3's figure, which may come later in a custom order
+        s["targets"] = targets(s, by_name)
+    table = markdown_table(RESULT_COLUMNS, [result_cells(s) for s in summary])
+    m10 = m10_line(by_name.get("M10"), args.xmx)
+    raw = markdown_table(RAW_COLUMNS, [raw_cells(e) for e in rounds + ([m10_run] if m10_run else [])])
+    print(table)
+    if m10:
+        print(m10)
+    print(TARGETS_NOTE)
+    notes = [(e["round"], e["tally"]["scenario"], " / ".join(n.splitlines()))
+             for e in warmups + rounds + ([m10_run] if m10_run else [])
+             for m in (e["tally"], e.get("B0"), e.get("B1")) if m for n in m["notes"]
+             if not n.startswith(("new row versions:", "RSS after N"))]
+    for rnd, name, note in notes:
+        print(f"  round {rnd} {name}: {note}")
+    sys.stdout.flush()
+    if args.out:
+        section = results_section(meta, table, m10, raw)
+        if notes:
+            section += "\nProblems:\n\n" + "\n".join(f"- round {r} {n}: {x}" for r, n, x in notes) + "\n"
+        write_results(args.out, section)
+        log(f"wrote this run to {args.out}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"meta": meta, "summary": summary, "rounds": rounds,
+                                                   "m10": m10_run}, indent=2, default=str) + "\n")
+    warm_ok = all(w["tally"]["totals_ok"] and w["tally"]["table_ok"] for w in warmups)
+    return 0 if warm_ok and all(s["counts_ok"] and s["table_ok"] for s in summary) else 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -919,8 +1498,31 @@ def main(argv=None):
     s.add_argument("--data-dir", default=str(HERE / "data"))
     s.set_defaults(fn=cmd_selftest)
 
+    b = sub.add_parser("bench", help="the issue's benchmark: start Tally, run the scenarios and the "
+                                      "COPY baselines in interleaved rounds, report and record")
+    b.add_argument("--n", type=int, default=1_000_000)
+    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds of S1..S5 (at least 3)")
+    b.add_argument("--scenarios", default=",".join(BENCH_SCENARIOS),
+                   help="comma-separated, of " + ",".join(BENCH_SCENARIOS) + "; M10 runs once, after the rounds")
+    b.add_argument("--jar", default="target/tally-*.jar", help="built with ./mvnw if nothing matches")
+    b.add_argument("--xmx", default="256m", help="Tally's -Xmx")
+    b.add_argument("--out", default=str(HERE / "RESULTS.md"), help="history file the run is added to ('' for none)")
+    b.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server, as a libpq URL without database")
+    b.add_argument("--data-dir", default=str(HERE / "data"))
+    b.add_argument("--timeout", type=float, default=3600, help="seconds before an upload is killed")
+    b.add_argument("--warmup", type=int, default=20_000,
+                   help="lines per scenario of an unmeasured first pass on the fresh JVM (0: none)")
+    b.add_argument("--keep", action="store_true", help="keep the tally_bench_* database")
+    b.add_argument("--json-out", help="also write every figure as JSON")
+    b.set_defaults(fn=cmd_bench)
+
     args = p.parse_args(argv)
-    return args.fn(args)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return args.fn(args)
+    except (BenchError, DbError) as e:
+        log(f"error: {e}")
+        return 2
 
 
 if __name__ == "__main__":
