@@ -1,6 +1,9 @@
 package dev.tally.job;
 
+import dev.tally.system.BinaryArrays;
+import dev.tally.system.BinaryArrays.Element;
 import io.r2dbc.spi.Connection;
+import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -16,8 +19,8 @@ public final class ChunkLedger {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             )
             INSERT INTO tally.row_log (job_id, chunk, line, outcome, reason, key, message, text)
-            SELECT $1, $2, r.line, r.outcome, r.reason, r.key::jsonb, r.message, r.text
-            FROM unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+            SELECT $1, $2, r.line, r.outcome, r.reason, r.key, r.message, r.text
+            FROM unnest($11::bigint[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
                  AS r(line, outcome, reason, key, message, text)
             """;
 
@@ -25,22 +28,8 @@ public final class ChunkLedger {
 
     /** Runs on the given connection, in whatever transaction it has open; completes when written. */
     public static Mono<Void> record(Connection connection, ChunkRecord chunk) {
-        int n = chunk.rows().size();
-        Long[] lines = new Long[n];
-        String[] outcomes = new String[n];
-        String[] reasons = new String[n];
-        String[] keys = new String[n];
-        String[] messages = new String[n];
-        String[] texts = new String[n];
-        for (int i = 0; i < n; i++) {
-            LoggedRow row = chunk.rows().get(i);
-            lines[i] = row.line();
-            outcomes[i] = row.outcome().wireName();
-            reasons[i] = row.reason();
-            keys[i] = row.key();
-            messages[i] = row.message();
-            texts[i] = row.text();
-        }
+        List<LoggedRow> rows = chunk.rows();
+        int n = rows.size();
         Counts c = chunk.counts();
         var statement = connection
                 .createStatement(RECORD_SQL)
@@ -54,12 +43,14 @@ public final class ChunkLedger {
                 .bind("$8", (int) c.unchanged())
                 .bind("$9", (int) c.skipped())
                 .bind("$10", (int) c.rejected())
-                .bind("$11", lines)
-                .bind("$12", outcomes)
-                .bind("$13", reasons)
-                .bind("$14", keys)
-                .bind("$15", messages)
-                .bind("$16", texts);
+                .bind("$11", BinaryArrays.of(Element.INT8, n, i -> rows.get(i).line()))
+                .bind("$12", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i)
+                        .outcome()
+                        .wireName()))
+                .bind("$13", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).reason()))
+                .bind("$14", BinaryArrays.of(Element.JSONB, n, i -> rows.get(i).key()))
+                .bind("$15", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).message()))
+                .bind("$16", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).text()));
         return Flux.from(statement.execute())
                 .concatMap(result -> result.getRowsUpdated())
                 .then();

@@ -2,7 +2,8 @@ package dev.tally.upsert;
 
 import dev.tally.dataset.Column;
 import dev.tally.record.ParsedLine.Row;
-import dev.tally.upsert.BinaryArrays.Element;
+import dev.tally.system.BinaryArrays;
+import dev.tally.system.BinaryArrays.Element;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -18,22 +19,26 @@ final class ColumnArrays {
     static Object of(Column column, List<Row> rows) {
         int i = column.index();
         return switch (column.type().kind()) {
-            case BOOLEAN -> BinaryArrays.of(Element.BOOL, rows, i);
-            case SMALLINT -> BinaryArrays.of(Element.INT2, rows, i);
-            case INTEGER -> BinaryArrays.of(Element.INT4, rows, i);
-            case BIGINT -> BinaryArrays.of(Element.INT8, rows, i);
-            case REAL -> BinaryArrays.of(Element.FLOAT4, rows, i);
-            case DOUBLE -> BinaryArrays.of(Element.FLOAT8, rows, i);
-            case TEXT, VARCHAR, CHAR -> BinaryArrays.of(Element.TEXT, rows, i);
-            case JSON -> BinaryArrays.of(Element.JSON, rows, i);
-            case JSONB -> BinaryArrays.of(Element.JSONB, rows, i);
-            case UUID -> BinaryArrays.of(Element.UUID, rows, i);
-            case DATE -> BinaryArrays.of(Element.DATE, rows, i);
-            case TIMESTAMP -> BinaryArrays.of(Element.TIMESTAMP, rows, i);
-            case TIMESTAMPTZ -> BinaryArrays.of(Element.TIMESTAMPTZ, rows, i);
+            case BOOLEAN -> binary(Element.BOOL, rows, i);
+            case SMALLINT -> binary(Element.INT2, rows, i);
+            case INTEGER -> binary(Element.INT4, rows, i);
+            case BIGINT -> binary(Element.INT8, rows, i);
+            case REAL -> binary(Element.FLOAT4, rows, i);
+            case DOUBLE -> binary(Element.FLOAT8, rows, i);
+            case TEXT, VARCHAR, CHAR -> binary(Element.TEXT, rows, i);
+            case JSON -> binary(Element.JSON, rows, i);
+            case JSONB -> binary(Element.JSONB, rows, i);
+            case UUID -> binary(Element.UUID, rows, i);
+            case DATE -> binary(Element.DATE, rows, i);
+            case TIMESTAMP -> binary(Element.TIMESTAMP, rows, i);
+            case TIMESTAMPTZ -> binary(Element.TIMESTAMPTZ, rows, i);
             case NUMERIC -> texts(rows, i, value -> ((BigDecimal) value).toPlainString());
             case ARRAY -> texts(rows, i, value -> ArrayLiteral.render((Object[]) value));
         };
+    }
+
+    private static Object binary(Element element, List<Row> rows, int column) {
+        return BinaryArrays.of(element, rows.size(), r -> rows.get(r).values()[column]);
     }
 
     private static String[] texts(List<Row> rows, int column, java.util.function.Function<Object, String> text) {

@@ -1,4 +1,4 @@
-package dev.tally.upsert;
+package dev.tally.system;
 
 /**
  * A one-dimensional array parameter already in PostgreSQL's binary array format, bound as is:
@@ -6,4 +6,4 @@ package dev.tally.upsert;
  *
  * @param oid the array type's object id, e.g. 1016 for {@code bigint[]}
  */
-record BinaryArray(int oid, byte[] bytes) {}
+public record BinaryArray(int oid, byte[] bytes) {}

@@ -1,11 +1,9 @@
-package dev.tally.upsert;
+package dev.tally.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.record.ParsedLine.Row;
-import dev.tally.upsert.BinaryArrays.Element;
+import dev.tally.system.BinaryArrays.Element;
 import java.nio.ByteBuffer;
-import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,8 @@ class BinaryArraysTests {
 
     @Test
     void aBigintArrayWithANullIsWrittenAsArraySendWritesIt() {
-        BinaryArray array = BinaryArrays.of(Element.INT8, List.of(row(5L), row(null)), 0);
+        List<Object> values = java.util.Arrays.asList(5L, null);
+        BinaryArray array = BinaryArrays.of(Element.INT8, values.size(), values::get);
 
         assertThat(array.oid()).isEqualTo(1016);
         assertThat(HexFormat.of().formatHex(array.bytes()))
@@ -40,15 +39,10 @@ class BinaryArraysTests {
 
     @Test
     void jsonbElementsCarryTheVersionByte() {
-        byte[] bytes =
-                BinaryArrays.of(Element.JSONB, List.of(row("{\"a\":1}")), 0).bytes();
+        byte[] bytes = BinaryArrays.of(Element.JSONB, 1, i -> "{\"a\":1}").bytes();
 
         ByteBuffer element = ByteBuffer.wrap(bytes, 20, bytes.length - 20);
         assertThat(element.getInt()).isEqualTo(8);
         assertThat(element.get()).isEqualTo((byte) 1);
-    }
-
-    private static Row row(Object value) {
-        return new Row(1, new Object[] {value}, new BitSet(), new byte[0]);
     }
 }

@@ -1,4 +1,4 @@
-package dev.tally.upsert;
+package dev.tally.system;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.r2dbc.postgresql.api.PostgresqlConnection;

@@ -1,20 +1,19 @@
-package dev.tally.upsert;
+package dev.tally.system;
 
-import dev.tally.record.ParsedLine.Row;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
+import java.util.function.IntFunction;
 
 /**
  * Writes one column of a segment in PostgreSQL's binary array format ({@code array_send}): a
  * header, then each element as its length and its binary value, or -1 for NULL.
  */
-final class BinaryArrays {
+public final class BinaryArrays {
 
     /** Microseconds and days from the Unix epoch to PostgreSQL's, 2000-01-01. */
     private static final long PG_EPOCH_SECONDS = 946_684_800L;
@@ -22,7 +21,7 @@ final class BinaryArrays {
     private static final long PG_EPOCH_DAYS = 10_957L;
 
     /** How one element's binary value is written; the element type's oid and the array's. */
-    enum Element {
+    public enum Element {
         BOOL(16, 1000),
         INT2(21, 1005),
         INT4(23, 1007),
@@ -48,19 +47,20 @@ final class BinaryArrays {
 
     private BinaryArrays() {}
 
-    static BinaryArray of(Element element, List<Row> rows, int column) {
-        Out out = new Out(rows.size() * 24 + 20);
+    /** An array of {@code size} elements, element {@code i} being {@code valueAt(i)}, null allowed. */
+    public static BinaryArray of(Element element, int size, IntFunction<Object> valueAt) {
+        Out out = new Out(size * 24 + 20);
         boolean nulls = false;
-        for (Row row : rows) {
-            nulls |= row.values()[column] == null;
+        for (int i = 0; i < size && !nulls; i++) {
+            nulls = valueAt.apply(i) == null;
         }
         out.int32(1); // dimensions
         out.int32(nulls ? 1 : 0);
         out.int32(element.oid);
-        out.int32(rows.size());
+        out.int32(size);
         out.int32(1); // lower bound
-        for (Row row : rows) {
-            Object value = row.values()[column];
+        for (int i = 0; i < size; i++) {
+            Object value = valueAt.apply(i);
             if (value == null) {
                 out.int32(-1);
             } else {
