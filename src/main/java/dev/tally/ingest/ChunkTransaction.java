@@ -18,8 +18,8 @@ import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One chunk, one transaction: the rows, the chunk's ledger row and its row log are written, then
- * committed together in the chunk's turn, or rolled back when the job must stop. What was
+ * One chunk, one transaction: the rows are written, then in the chunk's turn its ledger row and
+ * row log, and all commit together; or it rolls back when the job must stop. What was
  * reported is what is in the database: a result is emitted only after the commit.
  *
  * <p>Chunks are written in parallel but commit in order, so the committed chunks are always a
@@ -82,8 +82,7 @@ final class ChunkTransaction {
                                 .then(upsert.write(connection, chunk.rows()))
                                 .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
                                 .flatMap(outcomes -> outcomes.firstKeyExists() == null
-                                        ? ChunkLedger.record(connection, outcomes.record())
-                                                .then(awaitTurn(connection, turn, wait))
+                                        ? awaitTurn(connection, turn, wait)
                                                 .flatMap(previous -> previous.isPresent()
                                                         ? commitInTurn(connection, outcomes, previous.get(), turn)
                                                                 .map(Optional::of)
@@ -134,7 +133,9 @@ final class ChunkTransaction {
             return rollback(
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
         }
-        return Mono.from(connection.commitTransaction())
+        // The ledger row is written last, so that its committed_at is the commit's time, near enough.
+        return ChunkLedger.record(connection, outcomes.record())
+                .then(Mono.from(connection.commitTransaction()))
                 .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
                 .thenReturn((ChunkResult) new ChunkResult.Committed(outcomes.record()));
     }

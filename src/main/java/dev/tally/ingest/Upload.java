@@ -158,6 +158,16 @@ final class Upload {
 
     private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {
         long ms = Math.max(1, Duration.between(startedAt, endedAt).toMillis());
+        log.info(
+                "Job {} {}: dataset {}, onConflict {}, {} chunks in {} ms, {}{}",
+                id,
+                status.wireName(),
+                dataset.name(),
+                settings.onConflict().wireName(),
+                chunks,
+                ms,
+                totals,
+                endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
                 id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
     }
