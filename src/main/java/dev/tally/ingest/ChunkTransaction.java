@@ -69,8 +69,10 @@ final class ChunkTransaction {
     Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
         return attempt(chunk, turn, patience)
                 .switchIfEmpty(Mono.defer(() -> turn.previous()
-                        .then(attempt(chunk, turn, null))
-                        .switchIfEmpty(Mono.just(new ChunkResult.Dropped(chunk.number())))))
+                        .hasElement()
+                        .flatMap(previousCommitted -> previousCommitted
+                                ? attempt(chunk, turn, null)
+                                : Mono.just(new ChunkResult.Dropped(chunk.number())))))
                 .doFinally(signal -> turn.stopped());
     }
 

@@ -29,17 +29,11 @@ final class UploadClient {
 
     /** Every event of the upload, as NDJSON event objects, in order. */
     List<JsonNode> events(String dataset, String query, String body) {
-        String response = client.post()
+        String response = okBody(client.post()
                 .uri("/v1/datasets/" + dataset + "/records" + (query.isEmpty() ? "" : "?" + query))
                 .contentType(MediaType.APPLICATION_NDJSON)
                 .accept(MediaType.APPLICATION_NDJSON)
-                .bodyValue(body)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody(String.class)
-                .returnResult()
-                .getResponseBody();
+                .bodyValue(body));
         return Arrays.stream(response == null ? new String[0] : response.split("\n"))
                 .filter(line -> !line.isBlank())
                 .map(JSON::readTree)
@@ -48,9 +42,11 @@ final class UploadClient {
 
     /** The body of a GET that must answer 200. */
     String get(String uri, Object... variables) {
-        return client.get()
-                .uri(uri, variables)
-                .exchange()
+        return okBody(client.get().uri(uri, variables));
+    }
+
+    private static String okBody(WebTestClient.RequestHeadersSpec<?> request) {
+        return request.exchange()
                 .expectStatus()
                 .isOk()
                 .expectBody(String.class)
