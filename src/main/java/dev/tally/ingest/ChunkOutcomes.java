@@ -9,6 +9,7 @@ import dev.tally.job.LoggedRow.Outcome;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.ParsedLine.Row;
 import dev.tally.upsert.RowOutcome;
+import dev.tally.upsert.UpsertResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,9 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
 
-    static ChunkOutcomes of(
-            UUID job, ParsedChunk chunk, List<RowOutcome> outcomes, TableSchema schema, JsonMapper json) {
-        long inserted = 0, updated = 0, unchanged = 0, skipped = 0;
+    static ChunkOutcomes of(UUID job, ParsedChunk chunk, UpsertResult written, TableSchema schema, JsonMapper json) {
+        long skipped = 0;
         RowOutcome.KeyExists firstKeyExists = null;
         List<LoggedRow> log = new ArrayList<>();
         for (ParsedLine.Reject reject : chunk.rejects()) {
@@ -36,11 +36,8 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
             log.add(new LoggedRow(
                     reject.line(), Outcome.REJECTED, reject.code().code(), key, reject.message(), text(reject.text())));
         }
-        for (RowOutcome outcome : outcomes) {
+        for (RowOutcome outcome : written.others()) {
             switch (outcome) {
-                case RowOutcome.Inserted i -> inserted++;
-                case RowOutcome.Updated u -> updated++;
-                case RowOutcome.Unchanged u -> unchanged++;
                 case RowOutcome.Skipped s -> {
                     skipped++;
                     log.add(new LoggedRow(
@@ -64,7 +61,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
         }
         log.sort(Comparator.comparingLong(LoggedRow::line));
         long rejected = log.size() - skipped;
-        Counts counts = Counts.of(inserted, updated, unchanged, skipped, rejected);
+        Counts counts = Counts.of(written.inserted(), written.updated(), written.unchanged(), skipped, rejected);
         if (firstKeyExists == null && counts.received() != chunk.received()) {
             throw new IllegalStateException("chunk %d: %d lines received but %d accounted for"
                     .formatted(chunk.number(), chunk.received(), counts.received()));

@@ -46,21 +46,24 @@ public final class ChunkUpsert {
     }
 
     /**
-     * Writes the rows on the connection's open transaction and emits one outcome per row, in line
-     * order; commits nothing. Statements run one after another on the connection. On cancel the
-     * statement in flight is abandoned; the caller rolls the transaction back. Errors that are not
-     * caused by a row (connection lost, serialization failure) are signalled as they are.
+     * Writes the rows on the connection's open transaction and emits what they did, the rows not
+     * written in line order; commits nothing. Statements run one after another on the connection.
+     * On cancel the statement in flight is abandoned; the caller rolls the transaction back.
+     * Errors that are not caused by a row (connection lost, serialization failure) are signalled
+     * as they are.
      */
-    public Mono<List<RowOutcome>> write(Connection connection, List<Row> rows) {
+    public Mono<UpsertResult> write(Connection connection, List<Row> rows) {
         List<List<Row>> segments = segments(rows);
-        // Each attempt is collected whole, so a replay never repeats outcomes the first attempt emitted.
+        // Each attempt is reduced whole, so a replay never repeats what the first attempt saw.
         return Mono.from(connection.createSavepoint(CHUNK_SAVEPOINT))
-                .thenMany(Flux.fromIterable(segments).concatMap(segment -> execute(connection, segment)))
-                .collectList()
+                .then(Flux.fromIterable(segments)
+                        .concatMap(segment -> execute(connection, segment))
+                        .reduce(UpsertResult.NONE, UpsertResult::plus))
                 .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
-                        .thenMany(Flux.fromIterable(segments).concatMap(segment -> isolate(connection, segment)))
-                        .collectList());
+                        .then(Flux.fromIterable(segments)
+                                .concatMap(segment -> isolate(connection, segment))
+                                .reduce(UpsertResult.NONE, UpsertResult::plus)));
     }
 
     /** Consecutive rows with the same columns and distinct keys. */
@@ -82,72 +85,85 @@ public final class ChunkUpsert {
     }
 
     /** Runs a segment under a savepoint; on a row-level error, its halves in turn. */
-    private Flux<RowOutcome> isolate(Connection connection, List<Row> rows) {
+    private Mono<UpsertResult> isolate(Connection connection, List<Row> rows) {
         return Mono.from(connection.createSavepoint(SEGMENT_SAVEPOINT))
-                .thenMany(execute(connection, rows))
-                .collectList()
-                .flatMapMany(outcomes -> Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT))
-                        .thenMany(Flux.fromIterable(outcomes)))
+                .then(execute(connection, rows))
+                .flatMap(result -> Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT))
+                        .thenReturn(result))
                 .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(SEGMENT_SAVEPOINT))
                         .then(Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT)))
-                        .thenMany(
+                        .then(
                                 rows.size() == 1
-                                        ? Flux.just(rejected(rows.getFirst(), e))
-                                        : Flux.concat(
-                                                isolate(connection, rows.subList(0, rows.size() / 2)),
-                                                isolate(connection, rows.subList(rows.size() / 2, rows.size())))));
+                                        ? Mono.just(new UpsertResult(0, 0, 0, List.of(rejected(rows.getFirst(), e))))
+                                        : isolate(connection, rows.subList(0, rows.size() / 2))
+                                                .flatMap(left -> isolate(
+                                                                connection, rows.subList(rows.size() / 2, rows.size()))
+                                                        .map(left::plus))));
     }
 
-    private Flux<RowOutcome> execute(Connection connection, List<Row> rows) {
+    private Mono<UpsertResult> execute(Connection connection, List<Row> rows) {
         SegmentSql sql = statements.computeIfAbsent(
                 rows.getFirst().present(), present -> SegmentSql.of(schema, policy, present));
         Statement statement = connection.createStatement(sql.sql());
         for (int i = 0; i < sql.columns().size(); i++) {
             statement.bind(i, ColumnArrays.of(sql.columns().get(i), rows));
         }
-        RowOutcome[] outcomes = new RowOutcome[rows.size()];
+        Tally tally = new Tally();
         return Flux.from(statement.execute())
                 .concatMap(result -> result.map((row, meta) -> {
-                    int n = row.get(0, Long.class).intValue() - 1;
-                    outcomes[n] = sql.inserts()
-                            ? written(rows.get(n), Boolean.TRUE.equals(row.get(1, Boolean.class)))
-                            : existing(rows.get(n), sql, row.get(1, Boolean.class), row.get(2, Boolean.class));
+                    int n = row.get(0, Long.class).intValue();
+                    if (!sql.inserts()) {
+                        tally.existing(rows.get(n - 1), sql, row.get(1, Boolean.class), row.get(2, Boolean.class));
+                    } else if (n == 0) { // the insert form's counts
+                        tally.inserted = row.get(1, Long.class);
+                        tally.updated = row.get(2, Long.class);
+                    } else { // the insert form lists the rows it did not write when they are logged
+                        tally.notWritten(rows.get(n - 1));
+                    }
                     return n;
                 }))
-                .thenMany(Flux.defer(() -> {
-                    for (int n = 0; n < outcomes.length; n++) {
-                        if (outcomes[n] == null) { // not returned by the insert form: its key exists
-                            outcomes[n] = notWritten(rows.get(n));
-                        }
-                    }
-                    return Flux.fromArray(outcomes);
-                }));
+                .then(Mono.fromSupplier(() -> tally.result(rows.size(), sql.inserts())));
     }
 
-    private static RowOutcome written(Row row, boolean inserted) {
-        return inserted ? new RowOutcome.Inserted(row) : new RowOutcome.Updated(row);
-    }
+    /** One statement's outcome as its result rows arrive. */
+    private final class Tally {
+        long inserted;
+        long updated;
+        long unchanged;
+        final List<RowOutcome> others = new ArrayList<>();
 
-    private RowOutcome existing(Row row, SegmentSql sql, boolean existed, boolean updated) {
-        if (!existed) {
-            return new RowOutcome.Rejected(
-                    row,
-                    RejectCode.MISSING_REQUIRED,
-                    "the key does not exist, and inserting needs %s, absent from the line"
-                            .formatted(String.join(", ", sql.missingRequired())));
+        void existing(Row row, SegmentSql sql, boolean existed, boolean written) {
+            if (!existed) {
+                others.add(new RowOutcome.Rejected(
+                        row,
+                        RejectCode.MISSING_REQUIRED,
+                        "the key does not exist, and inserting needs %s, absent from the line"
+                                .formatted(String.join(", ", sql.missingRequired()))));
+            } else if (written) {
+                updated++;
+            } else {
+                notWritten(row);
+            }
         }
-        return updated ? new RowOutcome.Updated(row) : notWritten(row);
-    }
 
-    /** A row whose key exists and that the policy did not write. */
-    private RowOutcome notWritten(Row row) {
-        return switch (policy) {
-            case SKIP -> new RowOutcome.Skipped(row, "exists");
-            case UPDATE -> new RowOutcome.Unchanged(row);
-            case UPDATE_IF_NEWER -> new RowOutcome.Skipped(row, "stale");
-            case FAIL -> new RowOutcome.KeyExists(row);
-        };
+        /** A row whose key exists and that the policy did not write. */
+        void notWritten(Row row) {
+            switch (policy) {
+                case SKIP -> others.add(new RowOutcome.Skipped(row, "exists"));
+                case UPDATE -> unchanged++;
+                case UPDATE_IF_NEWER -> others.add(new RowOutcome.Skipped(row, "stale"));
+                case FAIL -> others.add(new RowOutcome.KeyExists(row));
+            }
+        }
+
+        /** Under update, the insert form does not list unchanged rows: they are the ones it did not write. */
+        UpsertResult result(int rows, boolean insertForm) {
+            if (insertForm && policy == ConflictPolicy.UPDATE) {
+                unchanged = rows - inserted - updated;
+            }
+            return new UpsertResult(inserted, updated, unchanged, List.copyOf(others));
+        }
     }
 
     private static RowOutcome rejected(Row row, Throwable error) {

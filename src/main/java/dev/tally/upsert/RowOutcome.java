@@ -3,17 +3,13 @@ package dev.tally.upsert;
 import dev.tally.record.ParsedLine.Row;
 import dev.tally.record.RejectCode;
 
-/** What writing one row did, as the database reported it. */
+/**
+ * A row the upsert did not write and that must be accounted for by name: it is logged, or it
+ * stops the job. Written and unchanged rows are only counted ({@link UpsertResult}).
+ */
 public sealed interface RowOutcome {
 
     Row row();
-
-    record Inserted(Row row) implements RowOutcome {}
-
-    record Updated(Row row) implements RowOutcome {}
-
-    /** The key exists and every provided value already equals the stored one: nothing written. */
-    record Unchanged(Row row) implements RowOutcome {}
 
     /** Not written: {@code exists} (policy skip) or {@code stale} (update-if-newer). */
     record Skipped(Row row, String reason) implements RowOutcome {}

@@ -18,11 +18,13 @@ import java.util.stream.Collectors;
  *
  * <p>When every column an insert needs is provided, it is one {@code INSERT … ON CONFLICT …
  * RETURNING}: returned rows were written (inserted when {@code xmax = 0}), the others met an
- * existing key. Otherwise PostgreSQL would refuse even the rows whose key exists (NOT NULL is
+ * existing key. It answers with one row of counts ({@code n = 0}), then the positions of the rows
+ * it did not write when the policy logs them. Otherwise PostgreSQL would refuse even the rows whose key exists (NOT NULL is
  * checked before the conflict), so existing rows are updated in place and the rest reported as
- * lacking a required column. Result columns, by position: the row's 1-based position in the
- * arrays ({@code n}), then {@code inserted} for each written row (insert form), or {@code existed}
- * and {@code updated} for every row (update form).
+ * lacking a required column; it answers for every row. Result columns, by position: {@code n},
+ * the row's 1-based position in the arrays (0 for the insert form's counts), then the insert
+ * form's counts of {@code inserted} and {@code updated} rows, or the update form's {@code existed}
+ * and {@code updated} for the row.
  *
  * @param columns the provided columns, in schema order: parameter {@code $i} binds {@code columns.get(i-1)}
  * @param missingRequired names of NOT NULL columns without default that are not provided; empty
@@ -58,7 +60,9 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
                         ON CONFLICT (%s) %s
                         RETURNING %s, (target.xmax = 0) AS inserted
                     )
-                    SELECT input.n, written.inserted FROM written JOIN input ON %s
+                    SELECT 0::bigint AS n, count(*) FILTER (WHERE inserted) AS inserted,
+                           count(*) FILTER (WHERE NOT inserted) AS updated
+                    FROM written%s
                     """.formatted(
                             unnest(),
                             schema.qualifiedName(),
@@ -67,6 +71,23 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
                             keys,
                             onConflict(),
                             join(schema.keyColumns(), c -> "target." + quote(c.name()) + " AS " + alias(c)),
+                            notWritten());
+        }
+
+        /**
+         * The rows the insert form did not write, listed when they are logged or stop the job; under
+         * update they are unchanged, which is only counted.
+         */
+        private String notWritten() {
+            if (policy == ConflictPolicy.UPDATE) {
+                return "";
+            }
+            return """
+
+                    UNION ALL
+                    SELECT input.n, NULL, NULL FROM input
+                    WHERE NOT EXISTS (SELECT 1 FROM written WHERE %s)
+                    ORDER BY n""".formatted(
                             join(schema.keyColumns(), c -> "written." + alias(c) + " = input." + alias(c), " AND "));
         }
 
