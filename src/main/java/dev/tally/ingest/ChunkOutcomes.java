@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A written chunk's accounting: counts by outcome, and the row log of its skipped and rejected
- * lines in line order, from the parse rejects and the database's per-row outcomes.
+ * lines in line order, from the parse rejects and what the upsert counted and named.
  *
  * @param firstKeyExists under policy {@code fail}, the first row whose key existed, else null
  */

@@ -13,8 +13,4 @@ public enum JobStatus {
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
-
-    public static JobStatus fromWireName(String name) {
-        return valueOf(name.toUpperCase(Locale.ROOT));
-    }
 }

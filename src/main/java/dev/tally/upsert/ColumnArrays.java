@@ -6,6 +6,7 @@ import dev.tally.system.BinaryArrays;
 import dev.tally.system.BinaryArrays.Element;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One column of a segment as the array parameter bound to {@code $n::type[]}: in binary format
@@ -41,7 +42,7 @@ final class ColumnArrays {
         return BinaryArrays.of(element, rows.size(), r -> rows.get(r).values()[column]);
     }
 
-    private static String[] texts(List<Row> rows, int column, java.util.function.Function<Object, String> text) {
+    private static String[] texts(List<Row> rows, int column, Function<Object, String> text) {
         String[] values = new String[rows.size()];
         for (int r = 0; r < values.length; r++) {
             Object value = rows.get(r).values()[column];
