@@ -88,7 +88,7 @@ final class Upload {
                 .flatMapSequential(
                         chunk -> {
                             turn[0] = turn[0] == null ? Turn.first() : turn[0].next();
-                            KeyGate.Claim claim = keys.claim(chunk.uniqueKeys(dataset.schema()));
+                            KeyGate.Claim claim = keys.claim(chunk.keys());
                             return claim.ready()
                                     .then(transaction.run(chunk, turn[0]))
                                     .doFinally(signal -> keys.release(claim));
@@ -98,10 +98,10 @@ final class Upload {
                 .takeUntil(result -> !(result instanceof ChunkResult.Committed));
     }
 
-    private static ParsedChunk parse(LineChunk chunk, RecordParser parser) {
+    private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
         List<ParsedLine> parsed = new ArrayList<>(chunk.lines().size());
         chunk.lines().forEach(line -> parsed.add(parser.parse(line)));
-        return ParsedChunk.of(chunk, parsed);
+        return ParsedChunk.of(chunk, parsed, dataset.schema());
     }
 
     /** Starts the pipeline and returns the job's events; cancelling them means the client is gone. */
