@@ -889,8 +889,8 @@ def free_port():
 class TallyProcess:
     """Tally started from its jar with the demo profile, on a free port, logging to a file."""
 
-    def __init__(self, java, jar, xmx, server, db_name, log_path):
-        self.java, self.jar, self.xmx, self.log_path = java, jar, xmx, Path(log_path)
+    def __init__(self, java, jar, xmx, jvm_opts, server, db_name, log_path):
+        self.java, self.jar, self.xmx, self.jvm_opts, self.log_path = java, jar, xmx, jvm_opts, Path(log_path)
         u = urllib.parse.urlsplit(server)
         self.env = dict(os.environ, TALLY_DB_URL=f"r2dbc:postgresql://{u.hostname or '127.0.0.1'}:{u.port or 5432}/{db_name}")
         if u.username:
@@ -901,7 +901,7 @@ class TallyProcess:
 
     def start(self, timeout=180):
         self.port = free_port()
-        self.cmd = [self.java, f"-Xmx{self.xmx}", "-jar", str(self.jar), "--spring.profiles.active=demo",
+        self.cmd = [self.java, f"-Xmx{self.xmx}", *self.jvm_opts.split(), "-jar", str(self.jar), "--spring.profiles.active=demo",
                     f"--server.port={self.port}"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as out:  # the child keeps its own descriptor
@@ -1191,7 +1191,7 @@ def results_section(meta, table, m10, raw):
     lines = [f"## {meta['date']} — N={meta['n']:,}, {meta['rounds']} rounds", "",
              f"- Command: `{meta['command']}`",
              f"- Machine: {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory']} memory, "
-             f"PostgreSQL {meta['postgres']}, JDK {meta['jdk']}, Tally with -Xmx{meta['xmx']}",
+             f"PostgreSQL {meta['postgres']}, JDK {meta['jdk']}, Tally with -Xmx{meta['xmx']} {meta['jvm_opts']}",
              f"- Load average (1, 5, 15 min) at start {meta['load_start']}, at end {meta['load_end']}; "
              f"the run took {meta['minutes']:.1f} min",
              f"- Warm-up, not measured: each scenario of the rounds once with N={meta['warmup']:,} "
@@ -1238,7 +1238,7 @@ def cmd_bench(args):
         expectation(sc, data_dir)
     if psql(admin, f"SELECT count(*) FROM pg_database WHERE datname = {sql_literal(db_name)}")[0] != "0":
         raise BenchError(f"database {db_name} exists already")
-    meta = dict(machine_info(server, java, java_version), n=args.n, rounds=args.rounds, xmx=args.xmx, warmup=warmup,
+    meta = dict(machine_info(server, java, java_version), n=args.n, rounds=args.rounds, xmx=args.xmx, jvm_opts=args.jvm_opts, warmup=warmup,
                 commit=git_commit(), load_start=load_average(),
                 date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 command=" ".join(shlex.quote(a) for a in ["python3", "load-tests/workload.py"] + args.argv))
@@ -1246,7 +1246,7 @@ def cmd_bench(args):
     # (load-tests/README's way to find a Tally for `run --pid`) does not match, or kill, this one.
     run_jar = data_dir / f"bench-{stamp}.jar"
     shutil.copyfile(jar, run_jar)
-    tally = TallyProcess(java, run_jar, args.xmx, server, db_name, data_dir / f"bench-{stamp}.log")
+    tally = TallyProcess(java, run_jar, args.xmx, args.jvm_opts, server, db_name, data_dir / f"bench-{stamp}.log")
     rounds, warmups, m10_run = [], [], None
     try:
         log(f"starting Tally: {jar} (as {run_jar.name}) with {java} -Xmx{args.xmx}, database {db_name}, "
@@ -1510,8 +1510,10 @@ def main(argv=None):
     b.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server, as a libpq URL without database")
     b.add_argument("--data-dir", default=str(HERE / "data"))
     b.add_argument("--timeout", type=float, default=3600, help="seconds before an upload is killed")
-    b.add_argument("--warmup", type=int, default=20_000,
+    b.add_argument("--warmup", type=int, default=500_000,
                    help="lines per scenario of an unmeasured first pass on the fresh JVM (0: none)")
+    b.add_argument("--jvm-opts", default="-XX:+UseParallelGC",
+                   help="Tally's other JVM options (default: the collector the README recommends)")
     b.add_argument("--keep", action="store_true", help="keep the tally_bench_* database")
     b.add_argument("--json-out", help="also write every figure as JSON")
     b.set_defaults(fn=cmd_bench)
