@@ -16,9 +16,12 @@ sealed interface ChunkResult {
         }
     }
 
-    /** This chunk stopped the job (a key existed under {@code fail}, or too many rejects); rolled back. */
+    /**
+     * This chunk stopped the job (a key existed under {@code fail}, too many rejects, or an error
+     * writing it); rolled back.
+     */
     record Stopped(int chunk, JobError error) implements ChunkResult {}
 
-    /** Rolled back because an earlier chunk stopped the job. */
+    /** Not kept: rolled back because an earlier chunk stopped the job, or never started because the upload stopped. */
     record Dropped(int chunk) implements ChunkResult {}
 }

@@ -10,9 +10,11 @@ import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
@@ -157,7 +159,13 @@ final class ChunkTransaction {
         return Mono.from(connection.rollbackTransaction()).thenReturn(result);
     }
 
+    // A ROLLBACK statement, not rollbackTransaction(): cancelled while its BEGIN is in flight, the
+    // driver does not know yet that a transaction is open and skips the rollback, and the pool then
+    // hands out a connection inside an open transaction, where nothing would ever commit.
     private Mono<Void> rollbackAndClose(Connection connection) {
-        return Mono.from(connection.rollbackTransaction()).onErrorComplete().then(Mono.from(connection.close()));
+        return Flux.from(connection.createStatement("ROLLBACK").execute())
+                .flatMap(Result::getRowsUpdated)
+                .onErrorComplete()
+                .then(Mono.from(connection.close()));
     }
 }

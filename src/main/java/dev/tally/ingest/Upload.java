@@ -13,11 +13,13 @@ import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
+import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -25,15 +27,20 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
  * It runs on its own subscription, not the response's, so a client that reads nothing until it
- * has sent everything still completes its upload; its events merge meanwhile.
+ * has sent everything still completes its upload; its events merge meanwhile. Whatever stops it
+ * (the client gone, a chunk that fails), it ends its job with true totals.
  */
 final class Upload {
 
     private static final Logger log = LoggerFactory.getLogger(Upload.class);
+
+    // Ending the job is one UPDATE; a brief database hiccup must not leave it running.
+    private static final int FINISH_RETRIES = 3;
 
     private final UUID id;
     private final Dataset dataset;
@@ -44,8 +51,7 @@ final class Upload {
     private final Instant startedAt;
     private final EventFeed feed;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
-    private volatile JobError error;
-    private volatile boolean clientGone;
+    private final AtomicReference<Stop> stopped = new AtomicReference<>();
     private volatile Counts committed = Counts.ZERO;
     private volatile int committedChunks;
 
@@ -67,10 +73,24 @@ final class Upload {
         this.feed = new EventFeed(limits.maxRowsPerEvent());
     }
 
+    /** Why the upload stopped before the end of its body, and so the job's final status. */
+    private record Stop(JobStatus status, JobError error) {}
+
+    /** The request body broke off: the connection to the client is gone. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone(Throwable cause) {
+            super(cause);
+        }
+    }
+
     /**
      * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
      * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
-     * are parsed ahead. It ends at the first chunk that stops the job.
+     * are parsed ahead. Once the upload is {@linkplain #stop stopped} (which the first chunk that
+     * does not commit does too) or its body breaks off, reading ends and the partial line is
+     * dropped, chunks not yet started are dropped, and the chunks in flight end by themselves:
+     * they commit in turn, or roll back when a chunk before them did not commit. None is
+     * cancelled midway, so none can commit after the job ended.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
@@ -79,23 +99,56 @@ final class Upload {
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
         KeyGate keys = new KeyGate();
         Turn[] turn = {null};
-        return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
+        int maxLineBytes = (int) limits.maxLineBytes().toBytes();
+        return LineSplitter.split(body.onErrorMap(ClientGone::new), maxLineBytes)
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
                         lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait()))
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
+                .onErrorResume(this::stopOnReadFailure)
                 .flatMapSequential(
                         chunk -> {
                             turn[0] = turn[0] == null ? Turn.first() : turn[0].next();
-                            KeyGate.Claim claim = keys.claim(chunk.keys());
-                            return claim.ready()
-                                    .then(transaction.run(chunk, turn[0]))
-                                    .doFinally(signal -> keys.release(claim));
+                            return write(chunk, keys, turn[0]);
                         },
                         limits.writeConcurrency(),
-                        1)
-                .takeUntil(result -> !(result instanceof ChunkResult.Committed));
+                        1);
+    }
+
+    /**
+     * Writes the chunk once no earlier chunk in flight holds one of its keys, unless the upload
+     * stopped meanwhile: then it is not started. An error stops the job at this chunk, which
+     * rolled back, rather than failing the pipeline: the chunks before it still end in turn.
+     */
+    private Mono<ChunkResult> write(ParsedChunk chunk, KeyGate keys, Turn turn) {
+        KeyGate.Claim claim = keys.claim(chunk.keys());
+        return claim.ready()
+                .then(Mono.defer(() -> stopped.get() == null
+                        ? transaction.run(chunk, turn)
+                        : Mono.just(new ChunkResult.Dropped(chunk.number()))))
+                .onErrorResume(failure -> Mono.just(failed(chunk, failure)))
+                .doFinally(signal -> {
+                    turn.stopped(); // unless it committed, no later chunk may
+                    keys.release(claim);
+                });
+    }
+
+    private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
+        String where = "chunk %d (lines %d-%d)".formatted(chunk.number(), chunk.firstLine(), chunk.lastLine());
+        log.error("Job {}: {} failed", id, where, failure);
+        return new ChunkResult.Stopped(chunk.number(), error(where, failure));
+    }
+
+    /** Reading or parsing failed: nothing more is read, the chunks in flight still end in turn. */
+    private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
+        if (failure instanceof ClientGone) {
+            stop(JobStatus.ABORTED, null);
+        } else {
+            log.error("Job {}: reading the upload failed", id, failure);
+            stop(JobStatus.FAILED, error("reading the upload", failure));
+        }
+        return Flux.empty();
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
@@ -104,8 +157,27 @@ final class Upload {
         return ParsedChunk.of(chunk, parsed, dataset.schema());
     }
 
-    /** Starts the pipeline and returns the job's events; cancelling them means the client is gone. */
-    Flux<JobEvent> start(Flux<DataBuffer> body) {
+    /**
+     * Creates the job, then runs the pipeline, each on a subscription of its own: the job ends
+     * whatever the response does. Returns the job's events; cancelling them means the client is
+     * gone. They end with the error, before any event, when the job could not be created.
+     */
+    Flux<JobEvent> start(Mono<Void> createJob, Flux<DataBuffer> body) {
+        feed.onCancel(() -> stop(JobStatus.ABORTED, null));
+        createJob.subscribe(null, this::notCreated, () -> run(body));
+        return feed.events();
+    }
+
+    /**
+     * Stops reading the body; the chunks in flight end in turn, no other starts, and the job ends
+     * with the status of the first reason to stop.
+     */
+    private void stop(JobStatus status, JobError error) {
+        stopped.compareAndSet(null, new Stop(status, error));
+        stopReading.tryEmitEmpty();
+    }
+
+    private void run(Flux<DataBuffer> body) {
         feed.publish(new JobEvent.Started(
                 id,
                 dataset.name(),
@@ -114,12 +186,11 @@ final class Upload {
                 settings.atomic(),
                 settings.dryRun(),
                 startedAt));
-        feed.onCancel(() -> {
-            clientGone = true;
-            stopReading.tryEmitEmpty();
-        });
         results(body).subscribe(this::onResult, this::onError, this::onEnd);
-        return feed.events();
+    }
+
+    private void notCreated(Throwable failure) {
+        feed.fail(failure);
     }
 
     private void onResult(ChunkResult result) {
@@ -129,21 +200,25 @@ final class Upload {
                 committedChunks = chunk.chunk();
                 feed.publish(chunkEvent(chunk.record(), committed));
             }
-            case ChunkResult.Stopped stopped -> error = stopped.error();
-            case ChunkResult.Dropped dropped -> {}
+            case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
+            case ChunkResult.Dropped dropped -> {} // only ever after a stop
         }
     }
 
     private void onError(Throwable failure) {
         log.error("Job {} failed", id, failure);
-        error = new JobError("db_error", String.valueOf(failure.getMessage()), null);
+        stop(JobStatus.FAILED, error("the upload", failure));
         onEnd();
     }
 
     private void onEnd() {
-        JobStatus status = error != null ? JobStatus.FAILED : clientGone ? JobStatus.ABORTED : JobStatus.COMPLETED;
+        Stop stop = stopped.get();
+        JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
+        JobError error = stop == null ? null : stop.error();
         Instant endedAt = Instant.now();
-        jobs.finish(id, status, error, endedAt)
+        Mono.defer(() -> jobs.finish(id, status, error, endedAt))
+                .single()
+                .retryWhen(Retry.backoff(FINISH_RETRIES, Duration.ofMillis(100)))
                 .subscribe(
                         finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
                         failure -> {
@@ -154,6 +229,17 @@ final class Upload {
                                     : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
                             publishEnd(JobStatus.FAILED, committed, committedChunks, lost, endedAt);
                         });
+    }
+
+    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
+    private static JobError error(String where, Throwable failure) {
+        if (failure instanceof R2dbcException database) {
+            return new JobError(
+                    "db_error",
+                    "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
+                    null);
+        }
+        return new JobError("internal_error", where + ": " + failure, null);
     }
 
     private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {

@@ -46,6 +46,6 @@ class Uploads {
                 limits.commitPatience(),
                 json);
         Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt);
-        return jobs.create(id, settings, startedAt).thenMany(Flux.defer(() -> upload.start(body)));
+        return upload.start(jobs.create(id, settings, startedAt), body);
     }
 }
