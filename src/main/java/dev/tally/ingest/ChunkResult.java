@@ -8,8 +8,12 @@ sealed interface ChunkResult {
 
     int chunk();
 
-    /** Its data, ledger row and row log committed together. */
-    record Committed(ChunkRecord record) implements ChunkResult {
+    /**
+     * Its data, ledger row and row log committed together.
+     *
+     * @param cancelRequested whether the job's cancel had been requested when its ledger row was written
+     */
+    record Committed(ChunkRecord record, boolean cancelRequested) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();

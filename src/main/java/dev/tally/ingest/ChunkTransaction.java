@@ -139,9 +139,9 @@ final class ChunkTransaction {
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
         return ChunkLedger.record(connection, outcomes.record())
-                .then(Mono.from(connection.commitTransaction()))
-                .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                .thenReturn((ChunkResult) new ChunkResult.Committed(outcomes.record()));
+                .flatMap(cancelRequested -> Mono.from(connection.commitTransaction())
+                        .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
+                        .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {

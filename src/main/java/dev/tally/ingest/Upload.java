@@ -32,8 +32,8 @@ import reactor.util.retry.Retry;
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
  * It runs on its own subscription, not the response's, so a client that reads nothing until it
- * has sent everything still completes its upload; its events merge meanwhile. Whatever stops it
- * (the client gone, a chunk that fails), it ends its job with true totals.
+ * has sent everything still completes its upload; its events merge meanwhile. It can be stopped
+ * at any time (cancel, client gone, shutdown), and then always ends its job with true totals.
  */
 final class Upload {
 
@@ -52,6 +52,7 @@ final class Upload {
     private final EventFeed feed;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private final AtomicReference<Stop> stopped = new AtomicReference<>();
+    private final Sinks.Empty<Void> ended = Sinks.empty();
     private volatile Counts committed = Counts.ZERO;
     private volatile int committedChunks;
 
@@ -81,6 +82,10 @@ final class Upload {
         ClientGone(Throwable cause) {
             super(cause);
         }
+    }
+
+    UUID id() {
+        return id;
     }
 
     /**
@@ -172,6 +177,15 @@ final class Upload {
      * Stops reading the body; the chunks in flight end in turn, no other starts, and the job ends
      * with the status of the first reason to stop.
      */
+    void stop(JobStatus status) {
+        stop(status, null);
+    }
+
+    /** Completes once the job ended and its final event was published, or it was never created. */
+    Mono<Void> ended() {
+        return ended.asMono();
+    }
+
     private void stop(JobStatus status, JobError error) {
         stopped.compareAndSet(null, new Stop(status, error));
         stopReading.tryEmitEmpty();
@@ -191,6 +205,7 @@ final class Upload {
 
     private void notCreated(Throwable failure) {
         feed.fail(failure);
+        ended.tryEmitEmpty();
     }
 
     private void onResult(ChunkResult result) {
@@ -199,6 +214,9 @@ final class Upload {
                 committed = committed.plus(chunk.record().counts());
                 committedChunks = chunk.chunk();
                 feed.publish(chunkEvent(chunk.record(), committed));
+                if (chunk.cancelRequested()) { // requested through another instance
+                    stop(JobStatus.CANCELLED);
+                }
             }
             case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
             case ChunkResult.Dropped dropped -> {} // only ever after a stop
@@ -220,7 +238,7 @@ final class Upload {
                 .single()
                 .retryWhen(Retry.backoff(FINISH_RETRIES, Duration.ofMillis(100)))
                 .subscribe(
-                        finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
+                        finished -> publishEnd(finished.status(), finished.totals(), finished.chunks(), error, endedAt),
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
                             log.error("Job {} ended {} but its row could not be updated", id, status, failure);
@@ -256,6 +274,7 @@ final class Upload {
                 endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
                 id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
+        ended.tryEmitEmpty();
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
