@@ -5,28 +5,50 @@ import dev.tally.job.JobCancelRequested;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
+import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
 import dev.tally.upsert.ChunkUpsert;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Starts uploads, a job row and then the pipeline, and keeps the running ones, to cancel one at once. */
+/**
+ * Starts uploads, a job row and then the pipeline, and keeps the running ones: to cancel one at
+ * once, and to stop them all at shutdown.
+ *
+ * <p>Shutdown: this lifecycle stops in the highest phase, before the web server's graceful
+ * shutdown waits for open requests and long before the connection pool is disposed (beans are
+ * destroyed only after every phase stopped). It refuses new uploads with 503, stops reading the
+ * running ones and waits until their chunks in flight committed or rolled back and their jobs
+ * ended {@code aborted}; the wait is bounded by {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ */
 @Component
-class Uploads {
+class Uploads implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
 
     private final ConnectionFactory connections;
     private final Jobs jobs;
     private final JsonMapper json;
     private final TallyProperties.Ingest limits;
     private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
+
+    // Accepts from the start: the web server starts in an earlier phase than this lifecycle.
+    private boolean accepting = true;
 
     Uploads(ConnectionFactory connections, Jobs jobs, JsonMapper json, TallyProperties properties) {
         this.connections = connections;
@@ -38,7 +60,7 @@ class Uploads {
     /**
      * Creates the job, then writes the body; emits the job's events as they happen, ending with
      * the final one. Cancelling stops reading the body; the chunks in flight finish and the job
-     * ends {@code aborted}.
+     * ends {@code aborted}. Refused with 503 once shutdown began.
      */
     Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
         UUID id = UUID.randomUUID();
@@ -56,7 +78,14 @@ class Uploads {
         return upload.start(jobs.create(id, settings, startedAt), body);
     }
 
-    private void admit(Upload upload) {
+    private synchronized void admit(Upload upload) {
+        if (!accepting) {
+            throw Problems.of(
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    "Shutting down",
+                    "This instance is shutting down and takes no new uploads; send it again, to another instance"
+                            + " or once this one is back");
+        }
         running.put(upload.id(), upload);
         upload.ended().doFinally(signal -> running.remove(upload.id())).subscribe();
     }
@@ -68,5 +97,48 @@ class Uploads {
         if (upload != null) {
             upload.stop(JobStatus.CANCELLED);
         }
+    }
+
+    @Override
+    public void start() {
+        synchronized (this) {
+            accepting = true;
+        }
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        List<Upload> stopping;
+        synchronized (this) {
+            accepting = false;
+            stopping = List.copyOf(running.values());
+        }
+        log.info("Shutting down: stopping {} running uploads", stopping.size());
+        stopping.forEach(upload -> upload.stop(JobStatus.ABORTED));
+        Mono.when(stopping.stream().map(Upload::ended).toList())
+                .doFinally(signal -> callback.run())
+                .subscribe();
+    }
+
+    @Override
+    public void stop() {
+        CountDownLatch stopped = new CountDownLatch(1);
+        stop(stopped::countDown);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return accepting;
+    }
+
+    /** The highest phase stops first: before the web server's graceful shutdown. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
     }
 }
