@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
@@ -50,6 +51,32 @@ sealed interface JobEvent {
             List<LoggedRow> rejected,
             boolean truncated)
             implements JobEvent {
+
+        /** One committed chunk's event; at most {@code maxRows} skipped and as many rejected rows are listed. */
+        static ChunksCommitted of(ChunkRecord record, Counts totals, int maxRows) {
+            List<LoggedRow> skipped = new ArrayList<>();
+            List<LoggedRow> rejected = new ArrayList<>();
+            boolean truncated = false;
+            for (LoggedRow row : record.rows()) {
+                List<LoggedRow> list = row.outcome() == LoggedRow.Outcome.SKIPPED ? skipped : rejected;
+                if (list.size() < maxRows) {
+                    list.add(row);
+                } else {
+                    truncated = true;
+                }
+            }
+            return new ChunksCommitted(
+                    record.job(),
+                    record.chunk(),
+                    record.chunk(),
+                    record.firstLine(),
+                    record.lastLine(),
+                    record.counts(),
+                    totals,
+                    skipped,
+                    rejected,
+                    truncated);
+        }
 
         @Override
         public long id() {

@@ -5,10 +5,10 @@ import dev.tally.dataset.Dataset;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
+import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
-import dev.tally.job.LoggedRow;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
@@ -43,10 +43,11 @@ final class Upload {
     private final Jobs jobs;
     private final Instant startedAt;
     private final EventFeed feed;
+    private final JobProgress before;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private volatile JobError error;
     private volatile boolean clientGone;
-    private volatile Counts committed = Counts.ZERO;
+    private volatile Counts committed;
     private volatile int committedChunks;
 
     Upload(
@@ -56,7 +57,8 @@ final class Upload {
             TallyProperties.Ingest limits,
             ChunkTransaction transaction,
             Jobs jobs,
-            Instant startedAt) {
+            Instant startedAt,
+            JobProgress before) {
         this.id = id;
         this.dataset = dataset;
         this.settings = settings;
@@ -65,12 +67,17 @@ final class Upload {
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
+        this.before = before;
+        this.committed = before.totals();
+        this.committedChunks = before.chunks();
     }
 
     /**
      * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
      * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
-     * are parsed ahead. It ends at the first chunk that stops the job.
+     * are parsed ahead. It ends at the first chunk that stops the job. When it resumes a job, the
+     * lines its ledger holds ({@code before}) are split off but neither parsed nor written again;
+     * its chunks are numbered after the ledger's and its totals start from the ledger's.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
@@ -80,14 +87,15 @@ final class Upload {
         KeyGate keys = new KeyGate();
         Turn[] turn = {null};
         return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
+                .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
-                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait()))
+                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
                 .flatMapSequential(
                         chunk -> {
-                            turn[0] = turn[0] == null ? Turn.first() : turn[0].next();
+                            turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
                             KeyGate.Claim claim = keys.claim(chunk.keys());
                             return claim.ready()
                                     .then(transaction.run(chunk, turn[0]))
@@ -173,28 +181,6 @@ final class Upload {
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
-        int max = limits.maxRowsPerEvent();
-        List<LoggedRow> skipped = new ArrayList<>();
-        List<LoggedRow> rejected = new ArrayList<>();
-        boolean truncated = false;
-        for (LoggedRow row : record.rows()) {
-            List<LoggedRow> list = row.outcome() == LoggedRow.Outcome.SKIPPED ? skipped : rejected;
-            if (list.size() < max) {
-                list.add(row);
-            } else {
-                truncated = true;
-            }
-        }
-        return new JobEvent.ChunksCommitted(
-                id,
-                record.chunk(),
-                record.chunk(),
-                record.firstLine(),
-                record.lastLine(),
-                record.counts(),
-                totals,
-                skipped,
-                rejected,
-                truncated);
+        return JobEvent.ChunksCommitted.of(record, totals, limits.maxRowsPerEvent());
     }
 }
