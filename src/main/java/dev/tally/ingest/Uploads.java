@@ -31,21 +31,30 @@ class Uploads {
 
     /**
      * Creates the job, then writes the body; emits the job's events as they happen, ending with
-     * the final one. Cancelling stops reading the body; the chunks in flight finish and the job
-     * ends {@code aborted}.
+     * the final one. Cancelling stops reading the body; the chunks in flight finish (an atomic
+     * or dry-run upload rolls back) and the job ends {@code aborted}.
      */
     Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
         UUID id = UUID.randomUUID();
         Instant startedAt = Instant.now();
-        ChunkTransaction transaction = new ChunkTransaction(
-                connections,
-                new ChunkUpsert(dataset.schema(), settings.onConflict()),
-                dataset.schema(),
-                id,
-                settings.maxRejects(),
-                limits.commitPatience(),
-                json);
-        Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt);
+        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict());
+        // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
+        boolean whole = settings.atomic() || settings.dryRun();
+        ChunkTransaction transaction = whole
+                ? null
+                : new ChunkTransaction(
+                        connections,
+                        upsert,
+                        dataset.schema(),
+                        id,
+                        settings.maxRejects(),
+                        limits.commitPatience(),
+                        json);
+        OneTransaction oneTransaction = whole
+                ? new OneTransaction(
+                        connections, upsert, dataset.schema(), id, settings.maxRejects(), settings.dryRun(), json)
+                : null;
+        Upload upload = new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt);
         return jobs.create(id, settings, startedAt).thenMany(Flux.defer(() -> upload.start(body)));
     }
 }
