@@ -7,9 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import tools.jackson.databind.JsonNode;
 
@@ -174,32 +176,45 @@ class AtomicAndDryRunIntegrationTests {
         assertNothingKept(end, "failed");
     }
 
+    /**
+     * A hundred chunks of one line, whose events arrive while nothing is committed yet, on one
+     * transaction holding one lock however many chunks (their savepoints are released); then the
+     * client hangs up, and nothing is kept.
+     */
     @Test
     void anAtomicUploadWhoseClientGoesAwayIsRolledBackAndEndsAborted() throws InterruptedException {
         Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
-        for (int id = 3; id <= 8; id++) {
+        for (int id = 3; id <= 102; id++) {
             body.tryEmitNext(DefaultDataBufferFactory.sharedInstance.wrap(
                     "{\"id\":%d,\"label\":\"x\"}\n".formatted(id).getBytes(StandardCharsets.UTF_8)));
         }
-        // The body never ends: the client reads until its three chunks are written, then hangs up.
-        List<JsonNode> seen = WebClient.create("http://localhost:" + port)
+        // The body never ends: the client hangs up once it has seen every chunk written.
+        List<JsonNode> seen = new CopyOnWriteArrayList<>();
+        Disposable upload = WebClient.create("http://localhost:" + port)
                 .post()
-                .uri("/v1/datasets/things/records?atomic=true&chunkSize=2")
+                .uri("/v1/datasets/things/records?atomic=true&chunkSize=1")
                 .contentType(MediaType.APPLICATION_NDJSON)
                 .accept(MediaType.APPLICATION_NDJSON)
                 .body(BodyInserters.fromDataBuffers(body.asFlux()))
                 .retrieve()
                 .bodyToFlux(String.class)
                 .map(UploadClient::json)
-                .takeUntil(event -> event.get("event").asString().equals("chunk")
-                        && event.get("totals").get("received").asLong() == 6)
-                .collectList()
-                .block(Duration.ofSeconds(60));
+                .subscribe(seen::add);
+        try {
+            awaitTrue(() -> !seen.isEmpty()
+                    && seen.getLast().get("event").asString().equals("chunk")
+                    && seen.getLast().get("totals").get("received").asLong() == 100);
+            assertThat(seen.getLast().get("totals").get("inserted").asLong()).isEqualTo(100);
+            assertThat(things()).isEqualTo(BEFORE);
+            assertThat(db.count("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                            + " WHERE a.datname = current_database() AND l.locktype = 'transactionid'"))
+                    .isEqualTo(1);
+        } finally {
+            upload.dispose();
+        }
 
-        assertThat(seen.getLast().get("totals").get("inserted").asLong()).isEqualTo(6);
         JsonNode end = seen.getFirst();
-        JsonNode job = awaitEnd(end);
-        assertThat(job.get("status").asString()).isEqualTo("aborted");
+        awaitTrue(() -> !job(end).get("status").asString().equals("running"));
         assertNothingKept(end, "aborted");
     }
 
@@ -362,16 +377,15 @@ class AtomicAndDryRunIntegrationTests {
         return UploadClient.json(client.get("/v1/jobs/{id}", event.get("job").asString()));
     }
 
-    /** The job once it has ended, asked every 50 ms for up to 10 s. */
-    private JsonNode awaitEnd(JsonNode event) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            JsonNode job = job(event);
-            if (!job.get("status").asString().equals("running")) {
-                return job;
+    /** Waits for the condition, asking every 50 ms for up to 30 s. */
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            if (condition.getAsBoolean()) {
+                return;
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("job " + event.get("job") + " still running after 10 s");
+        throw new AssertionError("still not so after 30 s");
     }
 
     /** The job's ledger, read from the table: chunk|first|last|received|inserted|updated|unchanged|skipped|rejected. */
