@@ -3,13 +3,24 @@ package dev.tally.ingest;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.JobError;
 
-/** How a chunk ended. Only {@link Committed} counts toward the job's totals. */
+/**
+ * How a chunk ended. {@link Committed} counts toward the job's totals; {@link Written} toward those
+ * of an upload written in one transaction, which says at its end whether it was kept.
+ */
 sealed interface ChunkResult {
 
     int chunk();
 
     /** Its data, ledger row and row log committed together. */
     record Committed(ChunkRecord record) implements ChunkResult {
+        @Override
+        public int chunk() {
+            return record.chunk();
+        }
+    }
+
+    /** Written in the upload's one transaction (atomic or dry run) and recorded in the ledger; not committed yet. */
+    record Written(ChunkRecord record) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();

@@ -34,7 +34,8 @@ sealed interface JobEvent {
     }
 
     /**
-     * One or more consecutive committed chunks; several when a slow reader let them merge.
+     * One or more consecutive committed chunks; several when a slow reader let them merge. For an
+     * upload in one transaction (atomic or dry run), chunks written, not committed yet.
      *
      * @param skipped at most the configured number of skipped rows, in line order
      * @param truncated whether rows were left out of {@code skipped} or {@code rejected}

@@ -39,7 +39,9 @@ final class Upload {
     private final Dataset dataset;
     private final JobSettings settings;
     private final TallyProperties.Ingest limits;
+    // Exactly one is set: a transaction per chunk, or one for the whole (atomic or dry-run) upload.
     private final ChunkTransaction transaction;
+    private final OneTransaction oneTransaction;
     private final Jobs jobs;
     private final Instant startedAt;
     private final EventFeed feed;
@@ -47,8 +49,9 @@ final class Upload {
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private volatile JobError error;
     private volatile boolean clientGone;
-    private volatile Counts committed;
-    private volatile int committedChunks;
+    // What the chunk events reported: committed chunks, or those written in the one transaction.
+    private volatile Counts reported;
+    private volatile int reportedChunks;
 
     Upload(
             UUID id,
@@ -56,6 +59,7 @@ final class Upload {
             JobSettings settings,
             TallyProperties.Ingest limits,
             ChunkTransaction transaction,
+            OneTransaction oneTransaction,
             Jobs jobs,
             Instant startedAt,
             JobProgress before) {
@@ -64,17 +68,18 @@ final class Upload {
         this.settings = settings;
         this.limits = limits;
         this.transaction = transaction;
+        this.oneTransaction = oneTransaction;
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
         this.before = before;
-        this.committed = before.totals();
-        this.committedChunks = before.chunks();
+        this.reported = before.totals();
+        this.reportedChunks = before.chunks();
     }
 
     /**
-     * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
-     * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
+     * The pipeline, top to bottom: lines, chunks, records, then one transaction per chunk, or one
+     * for the whole upload when it is atomic or a dry run. Results come in chunk order; two chunks
      * are parsed ahead. It ends at the first chunk that stops the job. When it resumes a job, the
      * lines its ledger holds ({@code before}) are split off but neither parsed nor written again;
      * its chunks are numbered after the ledger's and its totals start from the ledger's.
@@ -84,16 +89,27 @@ final class Upload {
                 dataset.schema(),
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
-        KeyGate keys = new KeyGate();
-        Turn[] turn = {null};
-        return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
+        int maxLineBytes = (int) limits.maxLineBytes().toBytes();
+        Flux<ParsedChunk> chunks = LineSplitter.split(body, maxLineBytes)
                 .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
                         lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
                 .flatMapSequential(
-                        chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
-                .flatMapSequential(
+                        chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()),
+                        2,
+                        1);
+        return oneTransaction != null ? oneTransaction.write(chunks, () -> clientGone) : inParallel(chunks);
+    }
+
+    /**
+     * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
+     * those sharing a key one after the other, committing in chunk order.
+     */
+    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks) {
+        KeyGate keys = new KeyGate();
+        Turn[] turn = {null};
+        return chunks.flatMapSequential(
                         chunk -> {
                             turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
                             KeyGate.Claim claim = keys.claim(chunk.keys());
@@ -132,14 +148,17 @@ final class Upload {
 
     private void onResult(ChunkResult result) {
         switch (result) {
-            case ChunkResult.Committed chunk -> {
-                committed = committed.plus(chunk.record().counts());
-                committedChunks = chunk.chunk();
-                feed.publish(chunkEvent(chunk.record(), committed));
-            }
+            case ChunkResult.Committed chunk -> report(chunk.record());
+            case ChunkResult.Written chunk -> report(chunk.record());
             case ChunkResult.Stopped stopped -> error = stopped.error();
             case ChunkResult.Dropped dropped -> {}
         }
+    }
+
+    private void report(ChunkRecord chunk) {
+        reported = reported.plus(chunk.counts());
+        reportedChunks = chunk.chunk();
+        feed.publish(chunkEvent(chunk, reported));
     }
 
     private void onError(Throwable failure) {
@@ -148,36 +167,52 @@ final class Upload {
         onEnd();
     }
 
+    /**
+     * Ends the job. Its totals are the ledger's: what committed, or for a dry run what it did. The
+     * final event's are the same, except for an atomic upload rolled back, whose event reports
+     * what it had done and that it was not kept, while nothing of it, ledger included, is left.
+     */
     private void onEnd() {
-        JobStatus status = error != null ? JobStatus.FAILED : clientGone ? JobStatus.ABORTED : JobStatus.COMPLETED;
+        Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
+        JobStatus status = error != null
+                ? JobStatus.FAILED
+                : clientGone && !Boolean.TRUE.equals(kept) ? JobStatus.ABORTED : JobStatus.COMPLETED;
         Instant endedAt = Instant.now();
         jobs.finish(id, status, error, endedAt)
                 .subscribe(
-                        finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
+                        finished -> {
+                            if (kept == null) {
+                                publishEnd(status, finished.totals(), finished.chunks(), error, endedAt, null);
+                            } else {
+                                publishEnd(status, reported, reportedChunks, error, endedAt, kept);
+                            }
+                        },
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
                             log.error("Job {} ended {} but its row could not be updated", id, status, failure);
                             JobError lost = error != null
                                     ? error
                                     : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
-                            publishEnd(JobStatus.FAILED, committed, committedChunks, lost, endedAt);
+                            publishEnd(JobStatus.FAILED, reported, reportedChunks, lost, endedAt, kept);
                         });
     }
 
-    private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {
+    private void publishEnd(
+            JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt, Boolean kept) {
         long ms = Math.max(1, Duration.between(startedAt, endedAt).toMillis());
         log.info(
-                "Job {} {}: dataset {}, onConflict {}, {} chunks in {} ms, {}{}",
+                "Job {} {}: dataset {}, onConflict {}{}, {} chunks in {} ms, {}{}",
                 id,
                 status.wireName(),
                 dataset.name(),
                 settings.onConflict().wireName(),
+                kept == null ? "" : ", one transaction " + (kept ? "committed" : "rolled back"),
                 chunks,
                 ms,
                 totals,
                 endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
-                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
+                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {

@@ -41,8 +41,8 @@ class Uploads {
 
     /**
      * Creates the job, then writes the body; emits the job's events as they happen, ending with
-     * the final one. Cancelling stops reading the body; the chunks in flight finish and the job
-     * ends {@code aborted}. An upload whose Idempotency-Key was used before replays or resumes
+     * the final one. Cancelling stops reading the body; the chunks in flight finish (an atomic
+     * or dry-run upload rolls back) and the job ends {@code aborted}. An upload whose Idempotency-Key was used before replays or resumes
      * the first job instead, or is refused with 409 ({@link IdempotencyKeys}).
      */
     Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
@@ -84,15 +84,24 @@ class Uploads {
             Instant startedAt,
             JobProgress before,
             Mono<Void> createJob) {
-        ChunkTransaction transaction = new ChunkTransaction(
-                connections,
-                new ChunkUpsert(dataset.schema(), settings.onConflict()),
-                dataset.schema(),
-                id,
-                settings.maxRejects(),
-                limits.commitPatience(),
-                json);
-        Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt, before);
+        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict());
+        // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
+        boolean whole = settings.atomic() || settings.dryRun();
+        ChunkTransaction transaction = whole
+                ? null
+                : new ChunkTransaction(
+                        connections,
+                        upsert,
+                        dataset.schema(),
+                        id,
+                        settings.maxRejects(),
+                        limits.commitPatience(),
+                        json);
+        OneTransaction oneTransaction = whole
+                ? new OneTransaction(
+                        connections, upsert, dataset.schema(), id, settings.maxRejects(), settings.dryRun(), json)
+                : null;
+        Upload upload = new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt, before);
         return createJob.thenMany(Flux.defer(() -> upload.start(body)));
     }
 }
