@@ -57,7 +57,8 @@ final class UploadParameters {
                 isAtomic,
                 isDryRun,
                 "ignore".equals(unknownFields),
-                idempotencyKey);
+                // A dry run keeps nothing, so its key stays free for the real upload.
+                isDryRun ? null : idempotencyKey);
     }
 
     private static long number(String name, String value, long min, long max) {

@@ -369,6 +369,22 @@ class IdempotencyKeyIntegrationTests {
                 .isEqualTo(1);
     }
 
+    @Test
+    void aDryRunLeavesItsKeyToTheRealUpload() {
+        String lines = UploadClient.lines("{\"id\":41,\"label\":\"a\"}", "{\"id\":42,\"label\":\"b\"}");
+        JsonNode dry = ndjson(post("things", "dryRun=true", "k-dry", MediaType.APPLICATION_NDJSON, lines))
+                .getLast();
+        JsonNode real = ndjson(post("things", "", "k-dry", MediaType.APPLICATION_NDJSON, lines))
+                .getLast();
+
+        assertTotals(dry, 2, 2, 0, 0, 0, 0);
+        assertTotals(real, 2, 2, 0, 0, 0, 0);
+        assertThat(real.get("job").asString()).isNotEqualTo(dry.get("job").asString());
+        assertThat(db.count("SELECT count(*) FROM things WHERE id IN (41, 42)")).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM tally.job WHERE idempotency_key = 'k-dry'"))
+                .isEqualTo(1);
+    }
+
     /** The loser of the race between lookup and insert: the key's unique index refuses its job. */
     @Test
     void aNewJobWithAKeyTakenMeanwhileIsAConflict() {
