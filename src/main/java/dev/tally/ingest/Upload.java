@@ -9,6 +9,8 @@ import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.job.LoggedRow;
+import dev.tally.ndjson.InvalidGzipException;
+import dev.tally.ndjson.Line;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
@@ -45,6 +47,8 @@ final class Upload {
     private final EventFeed feed;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private volatile JobError error;
+    // Set once the body's lines end at a fault; a chunk that stopped the job earlier has the say.
+    private volatile JobError bodyError;
     private volatile boolean clientGone;
     private volatile Counts committed = Counts.ZERO;
     private volatile int committedChunks;
@@ -80,6 +84,7 @@ final class Upload {
         KeyGate keys = new KeyGate();
         Turn[] turn = {null};
         return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
+                .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
                         lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait()))
@@ -96,6 +101,12 @@ final class Upload {
                         limits.writeConcurrency(),
                         1)
                 .takeUntil(result -> !(result instanceof ChunkResult.Committed));
+    }
+
+    /** The lines before the fault are written like any others; then the job fails. */
+    private Flux<Line> endAtCorruptBody(InvalidGzipException corrupt) {
+        bodyError = new JobError("invalid_gzip", corrupt.getMessage(), corrupt.line());
+        return Flux.empty();
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
@@ -141,6 +152,9 @@ final class Upload {
     }
 
     private void onEnd() {
+        if (error == null) {
+            error = bodyError;
+        }
         JobStatus status = error != null ? JobStatus.FAILED : clientGone ? JobStatus.ABORTED : JobStatus.COMPLETED;
         Instant endedAt = Instant.now();
         jobs.finish(id, status, error, endedAt)
