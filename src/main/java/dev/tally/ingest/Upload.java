@@ -9,6 +9,8 @@ import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
+import dev.tally.ndjson.InvalidGzipException;
+import dev.tally.ndjson.Line;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
@@ -48,6 +50,8 @@ final class Upload {
     private final JobProgress before;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private volatile JobError error;
+    // Set once the body's lines end at a fault; a chunk that stopped the job earlier has the say.
+    private volatile JobError bodyError;
     private volatile boolean clientGone;
     // What the chunk events reported: committed chunks, or those written in the one transaction.
     private volatile Counts reported;
@@ -91,6 +95,7 @@ final class Upload {
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
         int maxLineBytes = (int) limits.maxLineBytes().toBytes();
         Flux<ParsedChunk> chunks = LineSplitter.split(body, maxLineBytes)
+                .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
                 .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
@@ -99,7 +104,9 @@ final class Upload {
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()),
                         2,
                         1);
-        return oneTransaction != null ? oneTransaction.write(chunks, () -> clientGone) : inParallel(chunks);
+        return oneTransaction != null
+                ? oneTransaction.write(chunks, () -> clientGone || bodyError != null)
+                : inParallel(chunks);
     }
 
     /**
@@ -120,6 +127,12 @@ final class Upload {
                         limits.writeConcurrency(),
                         1)
                 .takeUntil(result -> !(result instanceof ChunkResult.Committed));
+    }
+
+    /** The lines before the fault are written like any others; then the job fails. */
+    private Flux<Line> endAtCorruptBody(InvalidGzipException corrupt) {
+        bodyError = new JobError("invalid_gzip", corrupt.getMessage(), corrupt.line());
+        return Flux.empty();
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
@@ -173,6 +186,9 @@ final class Upload {
      * what it had done and that it was not kept, while nothing of it, ledger included, is left.
      */
     private void onEnd() {
+        if (error == null) {
+            error = bodyError;
+        }
         Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
         JobStatus status = error != null
                 ? JobStatus.FAILED
