@@ -3,7 +3,10 @@ package dev.tally.ingest;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.JobError;
 
-/** How a chunk ended. Only {@link Committed} counts toward the job's totals. */
+/**
+ * How a chunk ended. {@link Committed} counts toward the job's totals; {@link Written} toward those
+ * of an upload written in one transaction, which says at its end whether it was kept.
+ */
 sealed interface ChunkResult {
 
     int chunk();
@@ -14,6 +17,19 @@ sealed interface ChunkResult {
      * @param cancelRequested whether the job's cancel had been requested when its ledger row was written
      */
     record Committed(ChunkRecord record, boolean cancelRequested) implements ChunkResult {
+        @Override
+        public int chunk() {
+            return record.chunk();
+        }
+    }
+
+    /**
+     * Written in the upload's one transaction (atomic or dry run) and recorded in the ledger; not
+     * committed yet.
+     *
+     * @param cancelRequested whether the job's cancel had been requested when its ledger row was written
+     */
+    record Written(ChunkRecord record, boolean cancelRequested) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();

@@ -4,7 +4,6 @@ import dev.tally.dataset.TableSchema;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
-import dev.tally.job.LoggedRow;
 import dev.tally.upsert.ChunkUpsert;
 import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.SqlStates;
@@ -123,19 +122,10 @@ final class ChunkTransaction {
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {
         Counts counts = outcomes.record().counts();
-        if (maxRejects != null && previous.rejected() + counts.rejected() > maxRejects) {
-            LoggedRow last = outcomes.record().rows().stream()
-                    .filter(row -> row.outcome() == LoggedRow.Outcome.REJECTED)
-                    .skip(maxRejects - previous.rejected())
-                    .findFirst()
-                    .orElseThrow();
-            JobError error = new JobError(
-                    "max_rejects",
-                    "line %d is rejected line number %d, over maxRejects=%d"
-                            .formatted(last.line(), maxRejects + 1, maxRejects),
-                    last.line());
+        JobError tooManyRejects = Stops.tooManyRejects(outcomes.record(), previous.rejected(), maxRejects);
+        if (tooManyRejects != null) {
             return rollback(
-                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
+                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), tooManyRejects));
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
         return ChunkLedger.record(connection, outcomes.record())
@@ -145,14 +135,7 @@ final class ChunkTransaction {
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {
-        long line = conflict.row().line();
-        String key = ChunkOutcomes.key(conflict.row(), schema, json);
-        return new ChunkResult.Stopped(
-                chunk.number(),
-                new JobError(
-                        "key_exists",
-                        "line %d: the key %s already exists and onConflict=fail".formatted(line, key),
-                        line));
+        return new ChunkResult.Stopped(chunk.number(), Stops.keyExists(conflict, schema, json));
     }
 
     private static <T> Mono<T> rollback(Connection connection, T result) {

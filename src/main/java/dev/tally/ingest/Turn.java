@@ -14,7 +14,12 @@ import reactor.core.publisher.Sinks;
 record Turn(Mono<Counts> previous, Sinks.One<Counts> mine) {
 
     static Turn first() {
-        return new Turn(Mono.just(Counts.ZERO), Sinks.one());
+        return first(Counts.ZERO);
+    }
+
+    /** The first chunk of an upload that resumes a job whose ledger already holds these totals. */
+    static Turn first(Counts before) {
+        return new Turn(Mono.just(before), Sinks.one());
     }
 
     Turn next() {

@@ -5,10 +5,12 @@ import dev.tally.dataset.Dataset;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
+import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
-import dev.tally.job.LoggedRow;
+import dev.tally.ndjson.InvalidGzipException;
+import dev.tally.ndjson.Line;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
@@ -46,15 +48,21 @@ final class Upload {
     private final Dataset dataset;
     private final JobSettings settings;
     private final TallyProperties.Ingest limits;
+    // Exactly one is set: a transaction per chunk, or one for the whole (atomic or dry-run) upload.
     private final ChunkTransaction transaction;
+    private final OneTransaction oneTransaction;
     private final Jobs jobs;
     private final Instant startedAt;
     private final EventFeed feed;
+    private final JobProgress before;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private final AtomicReference<Stop> stopped = new AtomicReference<>();
     private final Sinks.Empty<Void> ended = Sinks.empty();
-    private volatile Counts committed = Counts.ZERO;
-    private volatile int committedChunks;
+    // Set once the body's lines end at a fault; a stop before it has the say.
+    private volatile JobError bodyError;
+    // What the chunk events reported: committed chunks, or those written in the one transaction.
+    private volatile Counts reported;
+    private volatile int reportedChunks;
 
     Upload(
             UUID id,
@@ -62,16 +70,22 @@ final class Upload {
             JobSettings settings,
             TallyProperties.Ingest limits,
             ChunkTransaction transaction,
+            OneTransaction oneTransaction,
             Jobs jobs,
-            Instant startedAt) {
+            Instant startedAt,
+            JobProgress before) {
         this.id = id;
         this.dataset = dataset;
         this.settings = settings;
         this.limits = limits;
         this.transaction = transaction;
+        this.oneTransaction = oneTransaction;
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
+        this.before = before;
+        this.reported = before.totals();
+        this.reportedChunks = before.chunks();
     }
 
     /** Why the upload stopped before the end of its body, and so the job's final status. */
@@ -89,36 +103,53 @@ final class Upload {
     }
 
     /**
-     * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
-     * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
+     * The pipeline, top to bottom: lines, chunks, records, then one transaction per chunk, or one
+     * for the whole upload when it is atomic or a dry run. Results come in chunk order; two chunks
      * are parsed ahead. Once the upload is {@linkplain #stop stopped} (which the first chunk that
      * does not commit does too) or its body breaks off, reading ends and the partial line is
-     * dropped, chunks not yet started are dropped, and the chunks in flight end by themselves:
-     * they commit in turn, or roll back when a chunk before them did not commit. None is
-     * cancelled midway, so none can commit after the job ended.
+     * dropped, and chunks not yet started are dropped. When it resumes a job, the lines its ledger
+     * holds ({@code before}) are split off but neither parsed nor written again; its chunks are
+     * numbered after the ledger's and its totals start from the ledger's.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
                 dataset.schema(),
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
-        KeyGate keys = new KeyGate();
-        Turn[] turn = {null};
         int maxLineBytes = (int) limits.maxLineBytes().toBytes();
-        return LineSplitter.split(body.onErrorMap(ClientGone::new), maxLineBytes)
+        Flux<ParsedChunk> chunks = LineSplitter.split(
+                        body.onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
+                .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
+                .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
-                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait()))
+                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
-                .onErrorResume(this::stopOnReadFailure)
-                .flatMapSequential(
-                        chunk -> {
-                            turn[0] = turn[0] == null ? Turn.first() : turn[0].next();
-                            return write(chunk, keys, turn[0]);
-                        },
-                        limits.writeConcurrency(),
-                        1);
+                .onErrorResume(this::stopOnReadFailure);
+        return oneTransaction != null
+                ? oneTransaction.write(
+                        chunks.takeWhile(chunk -> stopped.get() == null),
+                        () -> stopped.get() != null || bodyError != null)
+                : inParallel(chunks);
+    }
+
+    /**
+     * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
+     * those sharing a key one after the other, committing in chunk order. After a stop the chunks
+     * in flight end by themselves: they commit in turn, or roll back when a chunk before them did
+     * not commit. None is cancelled midway, so none can commit after the job ended.
+     */
+    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks) {
+        KeyGate keys = new KeyGate();
+        Turn[] turn = {null};
+        return chunks.flatMapSequential(
+                chunk -> {
+                    turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
+                    return write(chunk, keys, turn[0]);
+                },
+                limits.writeConcurrency(),
+                1);
     }
 
     /**
@@ -153,6 +184,17 @@ final class Upload {
             log.error("Job {}: reading the upload failed", id, failure);
             stop(JobStatus.FAILED, error("reading the upload", failure));
         }
+        return Flux.empty();
+    }
+
+    /** An error of the request body itself, not of decoding it: the connection broke. */
+    private static boolean isConnectionError(Throwable failure) {
+        return !(failure instanceof InvalidGzipException);
+    }
+
+    /** The lines before the fault are written like any others; then the job fails. */
+    private Flux<Line> endAtCorruptBody(InvalidGzipException corrupt) {
+        bodyError = new JobError("invalid_gzip", corrupt.getMessage(), corrupt.line());
         return Flux.empty();
     }
 
@@ -210,16 +252,19 @@ final class Upload {
 
     private void onResult(ChunkResult result) {
         switch (result) {
-            case ChunkResult.Committed chunk -> {
-                committed = committed.plus(chunk.record().counts());
-                committedChunks = chunk.chunk();
-                feed.publish(chunkEvent(chunk.record(), committed));
-                if (chunk.cancelRequested()) { // requested through another instance
-                    stop(JobStatus.CANCELLED);
-                }
-            }
+            case ChunkResult.Committed chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Written chunk -> report(chunk.record(), chunk.cancelRequested());
             case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
             case ChunkResult.Dropped dropped -> {} // only ever after a stop
+        }
+    }
+
+    private void report(ChunkRecord chunk, boolean cancelRequested) {
+        reported = reported.plus(chunk.counts());
+        reportedChunks = chunk.chunk();
+        feed.publish(chunkEvent(chunk, reported));
+        if (cancelRequested) { // requested through another instance
+            stop(JobStatus.CANCELLED);
         }
     }
 
@@ -229,8 +274,18 @@ final class Upload {
         onEnd();
     }
 
+    /**
+     * Ends the job. Its totals are the ledger's: what committed, or for a dry run what it did. The
+     * final event's are the same, except for an atomic upload rolled back, whose event reports
+     * what it had done and that it was not kept, while nothing of it, ledger included, is left.
+     */
     private void onEnd() {
-        Stop stop = stopped.get();
+        Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
+        // A one-transaction upload that committed is complete, whatever stopped it after.
+        Stop stop = Boolean.TRUE.equals(kept) ? null : stopped.get();
+        if (stop == null && bodyError != null) {
+            stop = new Stop(JobStatus.FAILED, bodyError);
+        }
         JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
         JobError error = stop == null ? null : stop.error();
         Instant endedAt = Instant.now();
@@ -238,14 +293,21 @@ final class Upload {
                 .single()
                 .retryWhen(Retry.backoff(FINISH_RETRIES, Duration.ofMillis(100)))
                 .subscribe(
-                        finished -> publishEnd(finished.status(), finished.totals(), finished.chunks(), error, endedAt),
+                        finished -> {
+                            if (kept == null) {
+                                publishEnd(
+                                        finished.status(), finished.totals(), finished.chunks(), error, endedAt, null);
+                            } else {
+                                publishEnd(finished.status(), reported, reportedChunks, error, endedAt, kept);
+                            }
+                        },
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
                             log.error("Job {} ended {} but its row could not be updated", id, status, failure);
                             JobError lost = error != null
                                     ? error
                                     : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
-                            publishEnd(JobStatus.FAILED, committed, committedChunks, lost, endedAt);
+                            publishEnd(JobStatus.FAILED, reported, reportedChunks, lost, endedAt, kept);
                         });
     }
 
@@ -260,46 +322,26 @@ final class Upload {
         return new JobError("internal_error", where + ": " + failure, null);
     }
 
-    private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {
+    private void publishEnd(
+            JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt, Boolean kept) {
         long ms = Math.max(1, Duration.between(startedAt, endedAt).toMillis());
         log.info(
-                "Job {} {}: dataset {}, onConflict {}, {} chunks in {} ms, {}{}",
+                "Job {} {}: dataset {}, onConflict {}{}, {} chunks in {} ms, {}{}",
                 id,
                 status.wireName(),
                 dataset.name(),
                 settings.onConflict().wireName(),
+                kept == null ? "" : ", one transaction " + (kept ? "committed" : "rolled back"),
                 chunks,
                 ms,
                 totals,
                 endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
-                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
+                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
         ended.tryEmitEmpty();
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
-        int max = limits.maxRowsPerEvent();
-        List<LoggedRow> skipped = new ArrayList<>();
-        List<LoggedRow> rejected = new ArrayList<>();
-        boolean truncated = false;
-        for (LoggedRow row : record.rows()) {
-            List<LoggedRow> list = row.outcome() == LoggedRow.Outcome.SKIPPED ? skipped : rejected;
-            if (list.size() < max) {
-                list.add(row);
-            } else {
-                truncated = true;
-            }
-        }
-        return new JobEvent.ChunksCommitted(
-                id,
-                record.chunk(),
-                record.chunk(),
-                record.firstLine(),
-                record.lastLine(),
-                record.counts(),
-                totals,
-                skipped,
-                rejected,
-                truncated);
+        return JobEvent.ChunksCommitted.of(record, totals, limits.maxRowsPerEvent());
     }
 }

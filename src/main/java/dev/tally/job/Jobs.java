@@ -75,6 +75,14 @@ public class Jobs {
             ORDER BY line
             """;
 
+    private static final String ID_BY_KEY_SQL = "SELECT id FROM tally.job WHERE dataset = $1 AND idempotency_key = $2";
+
+    // Conditional, so that of two uploads resuming the same job only one gets it back.
+    private static final String REOPEN_SQL = """
+            UPDATE tally.job SET status = 'running', ended_at = NULL, error = NULL, cancel_requested_at = NULL
+            WHERE id = $1 AND status = $2
+            """;
+
     private final DatabaseClient db;
     private final JsonMapper json;
 
@@ -134,6 +142,29 @@ public class Jobs {
         return nullable(spec, "$2", outcome == null ? null : outcome.wireName(), String.class)
                 .map(this::rowLogEntry)
                 .all();
+    }
+
+    /** The job created with this Idempotency-Key on this dataset, or empty. */
+    public Mono<JobDocument> findByKey(String dataset, String idempotencyKey) {
+        return db.sql(ID_BY_KEY_SQL)
+                .bind("$1", dataset)
+                .bind("$2", idempotencyKey)
+                .map(row -> row.get("id", UUID.class))
+                .one()
+                .flatMap(this::find);
+    }
+
+    /**
+     * Sets an ended job running again, to resume it; emits false when its status is no longer
+     * {@code from} (another upload took it first).
+     */
+    public Mono<Boolean> reopen(UUID id, JobStatus from) {
+        return db.sql(REOPEN_SQL)
+                .bind("$1", id)
+                .bind("$2", from.wireName())
+                .fetch()
+                .rowsUpdated()
+                .map(rows -> rows > 0);
     }
 
     private JobDocument jobDocument(Readable row) {

@@ -99,6 +99,31 @@ class CancelIntegrationTests {
     }
 
     @Test
+    void cancellingAnAtomicUploadRollsItBackWhole() throws Exception {
+        String job;
+        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10&atomic=true")) {
+            job = upload.nextEvent(WAIT).get("job").asString();
+            upload.send(Things.lines(1, 25));
+            // Chunk events come as chunks are written, before anything commits.
+            JsonNode written = upload.nextEvent(WAIT);
+            while (written.get("lines").get("last").asLong() < 21) {
+                written = upload.nextEvent(WAIT);
+            }
+
+            delete(job, HttpStatus.ACCEPTED);
+
+            JsonNode end = upload.remainingEvents(WAIT).getLast();
+            assertThat(end.get("event").asString()).isEqualTo("cancelled");
+            assertThat(end.get("committed").asBoolean()).isFalse();
+            UploadPoliciesIntegrationTests.assertTotals(end, 20, 19, 0, 0, 0, 1);
+        }
+        assertThat(JobLedger.status(db, job)).isEqualTo("cancelled");
+        assertThat(JobLedger.assertTotalsEqualLedger(db, job, "cancelled atomic job"))
+                .isZero();
+        assertThat(Things.table(db)).isEmpty();
+    }
+
+    @Test
     void cancellingAJobThatEndedIsAConflictNamingItsStatus() {
         JsonNode end = client.upload("things", "", Things.lines(1, 5));
         String job = end.get("job").asString();
