@@ -11,25 +11,37 @@ sealed interface ChunkResult {
 
     int chunk();
 
-    /** Its data, ledger row and row log committed together. */
-    record Committed(ChunkRecord record) implements ChunkResult {
+    /**
+     * Its data, ledger row and row log committed together.
+     *
+     * @param cancelRequested whether the job's cancel had been requested when its ledger row was written
+     */
+    record Committed(ChunkRecord record, boolean cancelRequested) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();
         }
     }
 
-    /** Written in the upload's one transaction (atomic or dry run) and recorded in the ledger; not committed yet. */
-    record Written(ChunkRecord record) implements ChunkResult {
+    /**
+     * Written in the upload's one transaction (atomic or dry run) and recorded in the ledger; not
+     * committed yet.
+     *
+     * @param cancelRequested whether the job's cancel had been requested when its ledger row was written
+     */
+    record Written(ChunkRecord record, boolean cancelRequested) implements ChunkResult {
         @Override
         public int chunk() {
             return record.chunk();
         }
     }
 
-    /** This chunk stopped the job (a key existed under {@code fail}, or too many rejects); rolled back. */
+    /**
+     * This chunk stopped the job (a key existed under {@code fail}, too many rejects, or an error
+     * writing it); rolled back.
+     */
     record Stopped(int chunk, JobError error) implements ChunkResult {}
 
-    /** Rolled back because an earlier chunk stopped the job. */
+    /** Not kept: rolled back because an earlier chunk stopped the job, or never started because the upload stopped. */
     record Dropped(int chunk) implements ChunkResult {}
 }

@@ -9,9 +9,11 @@ import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
@@ -127,9 +129,9 @@ final class ChunkTransaction {
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
         return ChunkLedger.record(connection, outcomes.record())
-                .then(Mono.from(connection.commitTransaction()))
-                .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                .thenReturn((ChunkResult) new ChunkResult.Committed(outcomes.record()));
+                .flatMap(cancelRequested -> Mono.from(connection.commitTransaction())
+                        .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
+                        .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {
@@ -140,7 +142,13 @@ final class ChunkTransaction {
         return Mono.from(connection.rollbackTransaction()).thenReturn(result);
     }
 
+    // A ROLLBACK statement, not rollbackTransaction(): cancelled while its BEGIN is in flight, the
+    // driver does not know yet that a transaction is open and skips the rollback, and the pool then
+    // hands out a connection inside an open transaction, where nothing would ever commit.
     private Mono<Void> rollbackAndClose(Connection connection) {
-        return Mono.from(connection.rollbackTransaction()).onErrorComplete().then(Mono.from(connection.close()));
+        return Flux.from(connection.createStatement("ROLLBACK").execute())
+                .flatMap(Result::getRowsUpdated)
+                .onErrorComplete()
+                .then(Mono.from(connection.close()));
     }
 }

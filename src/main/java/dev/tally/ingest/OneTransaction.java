@@ -110,7 +110,7 @@ final class OneTransaction {
                     }
                     progress.rejected += outcomes.record().counts().rejected();
                     return ChunkLedger.record(ledger, outcomes.record())
-                            .thenReturn(new ChunkResult.Written(outcomes.record()));
+                            .map(cancelRequested -> new ChunkResult.Written(outcomes.record(), cancelRequested));
                 });
     }
 

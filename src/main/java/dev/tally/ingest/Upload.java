@@ -15,11 +15,13 @@ import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
+import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -27,15 +29,20 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
  * It runs on its own subscription, not the response's, so a client that reads nothing until it
- * has sent everything still completes its upload; its events merge meanwhile.
+ * has sent everything still completes its upload; its events merge meanwhile. It can be stopped
+ * at any time (cancel, client gone, shutdown), and then always ends its job with true totals.
  */
 final class Upload {
 
     private static final Logger log = LoggerFactory.getLogger(Upload.class);
+
+    // Ending the job is one UPDATE; a brief database hiccup must not leave it running.
+    private static final int FINISH_RETRIES = 3;
 
     private final UUID id;
     private final Dataset dataset;
@@ -49,10 +56,10 @@ final class Upload {
     private final EventFeed feed;
     private final JobProgress before;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
-    private volatile JobError error;
-    // Set once the body's lines end at a fault; a chunk that stopped the job earlier has the say.
+    private final AtomicReference<Stop> stopped = new AtomicReference<>();
+    private final Sinks.Empty<Void> ended = Sinks.empty();
+    // Set once the body's lines end at a fault; a stop before it has the say.
     private volatile JobError bodyError;
-    private volatile boolean clientGone;
     // What the chunk events reported: committed chunks, or those written in the one transaction.
     private volatile Counts reported;
     private volatile int reportedChunks;
@@ -81,12 +88,28 @@ final class Upload {
         this.reportedChunks = before.chunks();
     }
 
+    /** Why the upload stopped before the end of its body, and so the job's final status. */
+    private record Stop(JobStatus status, JobError error) {}
+
+    /** The request body broke off: the connection to the client is gone. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    UUID id() {
+        return id;
+    }
+
     /**
      * The pipeline, top to bottom: lines, chunks, records, then one transaction per chunk, or one
      * for the whole upload when it is atomic or a dry run. Results come in chunk order; two chunks
-     * are parsed ahead. It ends at the first chunk that stops the job. When it resumes a job, the
-     * lines its ledger holds ({@code before}) are split off but neither parsed nor written again;
-     * its chunks are numbered after the ledger's and its totals start from the ledger's.
+     * are parsed ahead. Once the upload is {@linkplain #stop stopped} (which the first chunk that
+     * does not commit does too) or its body breaks off, reading ends and the partial line is
+     * dropped, and chunks not yet started are dropped. When it resumes a job, the lines its ledger
+     * holds ({@code before}) are split off but neither parsed nor written again; its chunks are
+     * numbered after the ledger's and its totals start from the ledger's.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
@@ -94,39 +117,79 @@ final class Upload {
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
         int maxLineBytes = (int) limits.maxLineBytes().toBytes();
-        Flux<ParsedChunk> chunks = LineSplitter.split(body, maxLineBytes)
+        Flux<ParsedChunk> chunks = LineSplitter.split(
+                        body.onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
                 .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
                 .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
                         lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
                 .flatMapSequential(
-                        chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()),
-                        2,
-                        1);
+                        chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
+                .onErrorResume(this::stopOnReadFailure);
         return oneTransaction != null
-                ? oneTransaction.write(chunks, () -> clientGone || bodyError != null)
+                ? oneTransaction.write(
+                        chunks.takeWhile(chunk -> stopped.get() == null),
+                        () -> stopped.get() != null || bodyError != null)
                 : inParallel(chunks);
     }
 
     /**
      * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
-     * those sharing a key one after the other, committing in chunk order.
+     * those sharing a key one after the other, committing in chunk order. After a stop the chunks
+     * in flight end by themselves: they commit in turn, or roll back when a chunk before them did
+     * not commit. None is cancelled midway, so none can commit after the job ended.
      */
     private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks) {
         KeyGate keys = new KeyGate();
         Turn[] turn = {null};
         return chunks.flatMapSequential(
-                        chunk -> {
-                            turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
-                            KeyGate.Claim claim = keys.claim(chunk.keys());
-                            return claim.ready()
-                                    .then(transaction.run(chunk, turn[0]))
-                                    .doFinally(signal -> keys.release(claim));
-                        },
-                        limits.writeConcurrency(),
-                        1)
-                .takeUntil(result -> !(result instanceof ChunkResult.Committed));
+                chunk -> {
+                    turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
+                    return write(chunk, keys, turn[0]);
+                },
+                limits.writeConcurrency(),
+                1);
+    }
+
+    /**
+     * Writes the chunk once no earlier chunk in flight holds one of its keys, unless the upload
+     * stopped meanwhile: then it is not started. An error stops the job at this chunk, which
+     * rolled back, rather than failing the pipeline: the chunks before it still end in turn.
+     */
+    private Mono<ChunkResult> write(ParsedChunk chunk, KeyGate keys, Turn turn) {
+        KeyGate.Claim claim = keys.claim(chunk.keys());
+        return claim.ready()
+                .then(Mono.defer(() -> stopped.get() == null
+                        ? transaction.run(chunk, turn)
+                        : Mono.just(new ChunkResult.Dropped(chunk.number()))))
+                .onErrorResume(failure -> Mono.just(failed(chunk, failure)))
+                .doFinally(signal -> {
+                    turn.stopped(); // unless it committed, no later chunk may
+                    keys.release(claim);
+                });
+    }
+
+    private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
+        String where = "chunk %d (lines %d-%d)".formatted(chunk.number(), chunk.firstLine(), chunk.lastLine());
+        log.error("Job {}: {} failed", id, where, failure);
+        return new ChunkResult.Stopped(chunk.number(), error(where, failure));
+    }
+
+    /** Reading or parsing failed: nothing more is read, the chunks in flight still end in turn. */
+    private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
+        if (failure instanceof ClientGone) {
+            stop(JobStatus.ABORTED, null);
+        } else {
+            log.error("Job {}: reading the upload failed", id, failure);
+            stop(JobStatus.FAILED, error("reading the upload", failure));
+        }
+        return Flux.empty();
+    }
+
+    /** An error of the request body itself, not of decoding it: the connection broke. */
+    private static boolean isConnectionError(Throwable failure) {
+        return !(failure instanceof InvalidGzipException);
     }
 
     /** The lines before the fault are written like any others; then the job fails. */
@@ -141,8 +204,36 @@ final class Upload {
         return ParsedChunk.of(chunk, parsed, dataset.schema());
     }
 
-    /** Starts the pipeline and returns the job's events; cancelling them means the client is gone. */
-    Flux<JobEvent> start(Flux<DataBuffer> body) {
+    /**
+     * Creates the job, then runs the pipeline, each on a subscription of its own: the job ends
+     * whatever the response does. Returns the job's events; cancelling them means the client is
+     * gone. They end with the error, before any event, when the job could not be created.
+     */
+    Flux<JobEvent> start(Mono<Void> createJob, Flux<DataBuffer> body) {
+        feed.onCancel(() -> stop(JobStatus.ABORTED, null));
+        createJob.subscribe(null, this::notCreated, () -> run(body));
+        return feed.events();
+    }
+
+    /**
+     * Stops reading the body; the chunks in flight end in turn, no other starts, and the job ends
+     * with the status of the first reason to stop.
+     */
+    void stop(JobStatus status) {
+        stop(status, null);
+    }
+
+    /** Completes once the job ended and its final event was published, or it was never created. */
+    Mono<Void> ended() {
+        return ended.asMono();
+    }
+
+    private void stop(JobStatus status, JobError error) {
+        stopped.compareAndSet(null, new Stop(status, error));
+        stopReading.tryEmitEmpty();
+    }
+
+    private void run(Flux<DataBuffer> body) {
         feed.publish(new JobEvent.Started(
                 id,
                 dataset.name(),
@@ -151,32 +242,35 @@ final class Upload {
                 settings.atomic(),
                 settings.dryRun(),
                 startedAt));
-        feed.onCancel(() -> {
-            clientGone = true;
-            stopReading.tryEmitEmpty();
-        });
         results(body).subscribe(this::onResult, this::onError, this::onEnd);
-        return feed.events();
+    }
+
+    private void notCreated(Throwable failure) {
+        feed.fail(failure);
+        ended.tryEmitEmpty();
     }
 
     private void onResult(ChunkResult result) {
         switch (result) {
-            case ChunkResult.Committed chunk -> report(chunk.record());
-            case ChunkResult.Written chunk -> report(chunk.record());
-            case ChunkResult.Stopped stopped -> error = stopped.error();
-            case ChunkResult.Dropped dropped -> {}
+            case ChunkResult.Committed chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Written chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
+            case ChunkResult.Dropped dropped -> {} // only ever after a stop
         }
     }
 
-    private void report(ChunkRecord chunk) {
+    private void report(ChunkRecord chunk, boolean cancelRequested) {
         reported = reported.plus(chunk.counts());
         reportedChunks = chunk.chunk();
         feed.publish(chunkEvent(chunk, reported));
+        if (cancelRequested) { // requested through another instance
+            stop(JobStatus.CANCELLED);
+        }
     }
 
     private void onError(Throwable failure) {
         log.error("Job {} failed", id, failure);
-        error = new JobError("db_error", String.valueOf(failure.getMessage()), null);
+        stop(JobStatus.FAILED, error("the upload", failure));
         onEnd();
     }
 
@@ -186,21 +280,25 @@ final class Upload {
      * what it had done and that it was not kept, while nothing of it, ledger included, is left.
      */
     private void onEnd() {
-        if (error == null) {
-            error = bodyError;
-        }
         Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
-        JobStatus status = error != null
-                ? JobStatus.FAILED
-                : clientGone && !Boolean.TRUE.equals(kept) ? JobStatus.ABORTED : JobStatus.COMPLETED;
+        // A one-transaction upload that committed is complete, whatever stopped it after.
+        Stop stop = Boolean.TRUE.equals(kept) ? null : stopped.get();
+        if (stop == null && bodyError != null) {
+            stop = new Stop(JobStatus.FAILED, bodyError);
+        }
+        JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
+        JobError error = stop == null ? null : stop.error();
         Instant endedAt = Instant.now();
-        jobs.finish(id, status, error, endedAt)
+        Mono.defer(() -> jobs.finish(id, status, error, endedAt))
+                .single()
+                .retryWhen(Retry.backoff(FINISH_RETRIES, Duration.ofMillis(100)))
                 .subscribe(
                         finished -> {
                             if (kept == null) {
-                                publishEnd(status, finished.totals(), finished.chunks(), error, endedAt, null);
+                                publishEnd(
+                                        finished.status(), finished.totals(), finished.chunks(), error, endedAt, null);
                             } else {
-                                publishEnd(status, reported, reportedChunks, error, endedAt, kept);
+                                publishEnd(finished.status(), reported, reportedChunks, error, endedAt, kept);
                             }
                         },
                         failure -> {
@@ -211,6 +309,17 @@ final class Upload {
                                     : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
                             publishEnd(JobStatus.FAILED, reported, reportedChunks, lost, endedAt, kept);
                         });
+    }
+
+    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
+    private static JobError error(String where, Throwable failure) {
+        if (failure instanceof R2dbcException database) {
+            return new JobError(
+                    "db_error",
+                    "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
+                    null);
+        }
+        return new JobError("internal_error", where + ": " + failure, null);
     }
 
     private void publishEnd(
@@ -229,6 +338,7 @@ final class Upload {
                 endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
                 id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
+        ended.tryEmitEmpty();
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
