@@ -2,6 +2,7 @@ package dev.tally.ingest;
 
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
+import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
@@ -13,6 +14,7 @@ import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
+import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +23,12 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.dao.DataAccessResourceFailureException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
@@ -43,6 +47,7 @@ final class Upload {
     private final Jobs jobs;
     private final Instant startedAt;
     private final EventFeed feed;
+    private final DatabaseRetry databaseRetry;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private volatile JobError error;
     private volatile boolean clientGone;
@@ -65,6 +70,7 @@ final class Upload {
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
+        this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
     }
 
     /**
@@ -143,17 +149,47 @@ final class Upload {
     private void onEnd() {
         JobStatus status = error != null ? JobStatus.FAILED : clientGone ? JobStatus.ABORTED : JobStatus.COMPLETED;
         Instant endedAt = Instant.now();
-        jobs.finish(id, status, error, endedAt)
+        databaseRetry
+                .retrying(
+                        Mono.defer(() -> jobs.finish(id, status, error, endedAt)),
+                        Upload::databaseAway,
+                        "ending job " + id)
                 .subscribe(
                         finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
-                            log.error("Job {} ended {} but its row could not be updated", id, status, failure);
                             JobError lost = error != null
                                     ? error
-                                    : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
+                                    : new JobError(
+                                            failure instanceof DatabaseGone ? "database_unavailable" : "db_error",
+                                            "the job's end could not be recorded: " + failure.getMessage(),
+                                            null);
+                            log.error(
+                                    "Job {} ended {} but its row could not be written ({}): it says running, with"
+                                            + " the ledger's totals, until this instance writes it as failed once the"
+                                            + " database answers again",
+                                    id,
+                                    status.wireName(),
+                                    failure.toString());
                             publishEnd(JobStatus.FAILED, committed, committedChunks, lost, endedAt);
+                            finishLater(lost, endedAt);
                         });
+    }
+
+    /** Writes the job's row once the database is back, trying every budget while this instance runs. */
+    private void finishLater(JobError lost, Instant endedAt) {
+        Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt))
+                .retryWhen(
+                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(Upload::databaseAway))
+                .subscribe(
+                        finished ->
+                                log.info("Job {}: its row is written at last, failed with {}", id, finished.totals()),
+                        failure -> log.error("Job {}: its row could not be written; it says running", id, failure));
+    }
+
+    /** The job's row could not be written because the database is away (Spring's errors, or the driver's). */
+    private static boolean databaseAway(Throwable failure) {
+        return failure instanceof DataAccessResourceFailureException || SqlStates.isConnectionLost(failure);
     }
 
     private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {

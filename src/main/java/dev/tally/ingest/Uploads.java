@@ -44,7 +44,8 @@ class Uploads {
                 id,
                 settings.maxRejects(),
                 limits.commitPatience(),
-                json);
+                json,
+                new DatabaseRetry(limits.databaseRetry()));
         Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt);
         return jobs.create(id, settings, startedAt).thenMany(Flux.defer(() -> upload.start(body)));
     }
