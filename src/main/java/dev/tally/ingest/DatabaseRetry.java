@@ -1,9 +1,11 @@
 package dev.tally.ingest;
 
 import dev.tally.job.JobError;
+import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import org.springframework.dao.DataAccessResourceFailureException;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -32,6 +34,14 @@ final class DatabaseRetry {
 
     Duration budget() {
         return budget;
+    }
+
+    /**
+     * The database is away: a connection lost ({@link SqlStates#isConnectionLost}), or one that
+     * Spring could not obtain (it translates every failure to connect, whatever its SQLSTATE).
+     */
+    static boolean isDatabaseAway(Throwable error) {
+        return error instanceof DataAccessResourceFailureException || SqlStates.isConnectionLost(error);
     }
 
     /** A new outage, whose clock starts at its first pause. */

@@ -14,7 +14,6 @@ import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
-import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.dao.DataAccessResourceFailureException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -152,7 +150,7 @@ final class Upload {
         databaseRetry
                 .retrying(
                         Mono.defer(() -> jobs.finish(id, status, error, endedAt)),
-                        Upload::databaseAway,
+                        DatabaseRetry::isDatabaseAway,
                         "ending job " + id)
                 .subscribe(
                         finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
@@ -180,16 +178,11 @@ final class Upload {
     private void finishLater(JobError lost, Instant endedAt) {
         Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt))
                 .retryWhen(
-                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(Upload::databaseAway))
+                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(DatabaseRetry::isDatabaseAway))
                 .subscribe(
                         finished ->
                                 log.info("Job {}: its row is written at last, failed with {}", id, finished.totals()),
                         failure -> log.error("Job {}: its row could not be written; it says running", id, failure));
-    }
-
-    /** The job's row could not be written because the database is away (Spring's errors, or the driver's). */
-    private static boolean databaseAway(Throwable failure) {
-        return failure instanceof DataAccessResourceFailureException || SqlStates.isConnectionLost(failure);
     }
 
     private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {

@@ -200,13 +200,18 @@ class DatabaseLossIntegrationTests {
                 holder.rollback();
             }
             JsonNode end;
+            HttpResponse<String> refused;
             try {
                 end = events(response.get(1, TimeUnit.MINUTES)).getLast();
+                refused = upload(proxiedPort(), "onConflict=skip", things(1, 1)).get(1, TimeUnit.MINUTES);
             } finally {
                 execute(admin, "ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
             }
 
             assertThat(terminated).contains("active");
+            // While the database is away a new upload is refused before it starts.
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             assertThat(end.get("event").asString()).isEqualTo("failed");
             assertThat(end.get("error").get("code").asString()).isEqualTo("database_unavailable");
             assertThat(end.get("error").get("message").asString()).startsWith("chunk 6 (lines 101-120): ");
