@@ -37,13 +37,13 @@ final class ChunkTransaction {
     private static final String BLOCKS_ANOTHER_SQL =
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
 
-    private final ConnectionFactory connections;
     private final ChunkUpsert upsert;
     private final TableSchema schema;
     private final UUID job;
     private final Long maxRejects;
     private final Duration patience;
     private final JsonMapper json;
+    private final ChunkRecovery recovery;
 
     ChunkTransaction(
             ConnectionFactory connections,
@@ -52,35 +52,40 @@ final class ChunkTransaction {
             UUID job,
             Long maxRejects,
             Duration patience,
-            JsonMapper json) {
-        this.connections = connections;
+            JsonMapper json,
+            DatabaseRetry databaseRetry) {
         this.upsert = upsert;
         this.schema = schema;
         this.job = job;
         this.maxRejects = maxRejects;
         this.patience = patience;
         this.json = json;
+        this.recovery = new ChunkRecovery(connections, databaseRetry, job);
     }
 
     /**
      * Writes the chunk, then commits it in its turn or rolls it back; emits one result. A
-     * serialization failure or deadlock reruns the transaction, a few times. On error or cancel
-     * the transaction is rolled back and the turn passes as stopped, so no later chunk commits.
+     * serialization failure or deadlock reruns the transaction, a few times; a lost connection
+     * is recovered ({@link ChunkRecovery}). On error or cancel the transaction is rolled back and
+     * the turn passes as stopped, so no later chunk commits.
      */
     Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
-        return attempt(chunk, turn, patience)
-                .switchIfEmpty(Mono.defer(() -> turn.previous()
-                        .hasElement()
-                        .flatMap(previousCommitted -> previousCommitted
-                                ? attempt(chunk, turn, null)
-                                : Mono.just(new ChunkResult.Dropped(chunk.number())))))
-                .doFinally(signal -> turn.stopped());
+        return recovery.run(chunk, turn, Mono.defer(() -> write(chunk, turn))).doFinally(signal -> turn.stopped());
+    }
+
+    /** One attempt; if it yielded its turn, once more when its turn has come. */
+    private Mono<ChunkResult> write(ParsedChunk chunk, Turn turn) {
+        return attempt(chunk, turn, patience).switchIfEmpty(Mono.defer(() -> turn.previous()
+                .hasElement()
+                .flatMap(previousCommitted -> previousCommitted
+                        ? attempt(chunk, turn, null)
+                        : Mono.just(new ChunkResult.Dropped(chunk.number())))));
     }
 
     /** One transaction; empty when the turn did not come within {@code wait} and it rolled back. */
     private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
-                        Mono.from(connections.create()),
+                        recovery.connect(),
                         connection -> Mono.from(connection.beginTransaction())
                                 .then(upsert.write(connection, chunk.rows()))
                                 .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
@@ -128,10 +133,10 @@ final class ChunkTransaction {
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), tooManyRejects));
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
-        return ChunkLedger.record(connection, outcomes.record())
-                .flatMap(cancelRequested -> Mono.from(connection.commitTransaction())
-                        .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                        .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
+        return ChunkLedger.record(connection, outcomes.record()).flatMap(cancelRequested -> ChunkRecovery.commit(
+                        connection, outcomes.record(), previous.plus(counts), cancelRequested)
+                .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
+                .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {

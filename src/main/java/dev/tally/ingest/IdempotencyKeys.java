@@ -35,9 +35,6 @@ import tools.jackson.databind.JsonNode;
 @Component
 class IdempotencyKeys {
 
-    /** The error code of a job that failed because the database stayed away; such a job resumes. */
-    static final String DATABASE_UNAVAILABLE = "database_unavailable";
-
     private final Jobs jobs;
     private final LedgerHistory ledger;
     private final int maxRowsPerEvent;
@@ -125,7 +122,8 @@ class IdempotencyKeys {
         return status == JobStatus.ABORTED
                 || (status == JobStatus.FAILED
                         && job.error() != null
-                        && DATABASE_UNAVAILABLE.equals(job.error().path("code").asString(null)));
+                        && DatabaseRetry.DatabaseGone.CODE.equals(
+                                job.error().path("code").asString(null)));
     }
 
     /** The settings that decide what a line does; chunkSize only groups lines, so it may differ. */

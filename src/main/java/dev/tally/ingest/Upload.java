@@ -2,6 +2,7 @@ package dev.tally.ingest;
 
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
+import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
@@ -42,7 +43,6 @@ final class Upload {
     private static final Logger log = LoggerFactory.getLogger(Upload.class);
 
     // Ending the job is one UPDATE; a brief database hiccup must not leave it running.
-    private static final int FINISH_RETRIES = 3;
 
     private final UUID id;
     private final Dataset dataset;
@@ -55,6 +55,7 @@ final class Upload {
     private final Instant startedAt;
     private final EventFeed feed;
     private final JobProgress before;
+    private final DatabaseRetry databaseRetry;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private final AtomicReference<Stop> stopped = new AtomicReference<>();
     private final Sinks.Empty<Void> ended = Sinks.empty();
@@ -86,6 +87,7 @@ final class Upload {
         this.before = before;
         this.reported = before.totals();
         this.reportedChunks = before.chunks();
+        this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
     }
 
     /** Why the upload stopped before the end of its body, and so the job's final status. */
@@ -289,9 +291,12 @@ final class Upload {
         JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
         JobError error = stop == null ? null : stop.error();
         Instant endedAt = Instant.now();
-        Mono.defer(() -> jobs.finish(id, status, error, endedAt))
-                .single()
-                .retryWhen(Retry.backoff(FINISH_RETRIES, Duration.ofMillis(100)))
+        databaseRetry
+                .retrying(
+                        Mono.defer(() -> jobs.finish(id, status, error, endedAt))
+                                .single(),
+                        DatabaseRetry::isDatabaseAway,
+                        "ending job " + id)
                 .subscribe(
                         finished -> {
                             if (kept == null) {
@@ -303,12 +308,33 @@ final class Upload {
                         },
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
-                            log.error("Job {} ended {} but its row could not be updated", id, status, failure);
                             JobError lost = error != null
                                     ? error
-                                    : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
+                                    : new JobError(
+                                            failure instanceof DatabaseGone ? DatabaseGone.CODE : "db_error",
+                                            "the job's end could not be recorded: " + failure.getMessage(),
+                                            null);
+                            log.error(
+                                    "Job {} ended {} but its row could not be written ({}): it says running, with"
+                                            + " the ledger's totals, until this instance writes it as failed once the"
+                                            + " database answers again",
+                                    id,
+                                    status.wireName(),
+                                    failure.toString());
                             publishEnd(JobStatus.FAILED, reported, reportedChunks, lost, endedAt, kept);
+                            finishLater(lost, endedAt);
                         });
+    }
+
+    /** Writes the job's row once the database is back, trying every budget while this instance runs. */
+    private void finishLater(JobError lost, Instant endedAt) {
+        Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt))
+                .retryWhen(
+                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(DatabaseRetry::isDatabaseAway))
+                .subscribe(
+                        finished ->
+                                log.info("Job {}: its row is written at last, failed with {}", id, finished.totals()),
+                        failure -> log.error("Job {}: its row could not be written; it says running", id, failure));
     }
 
     /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */

@@ -6,9 +6,6 @@ import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import io.r2dbc.spi.R2dbcException;
-import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import io.r2dbc.spi.R2dbcTransientResourceException;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
@@ -73,7 +70,7 @@ class UploadController {
         ContentEncoding encoding = checkBody(request.getHeaders().getContentType(), contentEncoding);
         Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(request.getBody()))
                 .onErrorMap(
-                        UploadController::isDatabaseDown,
+                        DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
     }
@@ -136,13 +133,5 @@ class UploadController {
             problem.getHeaders().set(HttpHeaders.ACCEPT_ENCODING, ContentEncoding.supported());
             return problem;
         });
-    }
-
-    private static boolean isDatabaseDown(Throwable error) {
-        return error instanceof R2dbcNonTransientResourceException
-                || error instanceof R2dbcTransientResourceException
-                || (error instanceof R2dbcException r2dbc
-                        && r2dbc.getSqlState() != null
-                        && r2dbc.getSqlState().startsWith("08"));
     }
 }

@@ -69,8 +69,8 @@ class Uploads implements SmartLifecycle {
     /**
      * Creates the job, then writes the body; emits the job's events as they happen, ending with
      * the final one. Cancelling stops reading the body; the chunks in flight finish (an atomic
-     * or dry-run upload rolls back) and the job ends {@code aborted}. An upload whose Idempotency-Key was used before replays or resumes
-     * the first job instead, or is refused with 409 ({@link IdempotencyKeys}). Refused with 503 once
+     * or dry-run upload rolls back) and the job ends {@code aborted}. An upload whose
+     * Idempotency-Key was used before replays or resumes the first job instead, or is refused with 409 ({@link IdempotencyKeys}). Refused with 503 once
      * shutdown began.
      */
     Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
@@ -125,7 +125,8 @@ class Uploads implements SmartLifecycle {
                         id,
                         settings.maxRejects(),
                         limits.commitPatience(),
-                        json);
+                        json,
+                        new DatabaseRetry(limits.databaseRetry()));
         OneTransaction oneTransaction = whole
                 ? new OneTransaction(
                         connections, upsert, dataset.schema(), id, settings.maxRejects(), settings.dryRun(), json)

@@ -3,7 +3,9 @@ package dev.tally.job;
 import dev.tally.system.BinaryArrays;
 import dev.tally.system.BinaryArrays.Element;
 import io.r2dbc.spi.Connection;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -28,7 +30,40 @@ public final class ChunkLedger {
             SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM tally.job WHERE id = $1
             """;
 
+    private static final String LOCK_WAIT_SQL = "SELECT set_config('lock_timeout', $1, true)";
+
+    // The chunk's ledger key inserted again conflicts if the chunk committed. If the transaction
+    // that wrote it is still open, on a server process that has not yet noticed its connection
+    // broke, the insert waits for it to end: never "not there" while it could still commit.
+    private static final String PROBE_SQL = """
+            INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected)
+            VALUES ($1, $2, 0, 0, 0, 0, 0, 0, 0, 0)
+            ON CONFLICT (job_id, chunk) DO NOTHING
+            """;
+
     private ChunkLedger() {}
+
+    /**
+     * Whether the chunk committed, asked on a fresh connection after the one that sent its COMMIT
+     * broke; waits at most {@code lockWait} for a transaction still open on the chunk (then fails
+     * with SQLSTATE 55P03). Writes nothing: its own transaction is rolled back.
+     */
+    public static Mono<Boolean> holds(Connection connection, UUID job, int chunk, Duration lockWait) {
+        return Mono.from(connection.beginTransaction())
+                .thenMany(Flux.from(connection
+                                .createStatement(LOCK_WAIT_SQL)
+                                .bind("$1", lockWait.toMillis() + "ms")
+                                .execute())
+                        .concatMap(result -> result.map((row, meta) -> 1)))
+                .thenMany(Flux.from(connection
+                                .createStatement(PROBE_SQL)
+                                .bind("$1", job)
+                                .bind("$2", chunk)
+                                .execute())
+                        .concatMap(result -> result.getRowsUpdated()))
+                .single()
+                .flatMap(inserted -> Mono.from(connection.rollbackTransaction()).thenReturn(inserted == 0));
+    }
 
     /**
      * Runs on the given connection, in whatever transaction it has open; once written, emits

@@ -1,12 +1,19 @@
 package dev.tally.upsert;
 
 import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
+import java.io.IOException;
+import java.util.Set;
 
 /**
- * Database errors classified once, by SQLSTATE: whether a row caused it (and so is isolated and
- * rejected) or the chunk as a whole must be retried or given up.
+ * Database errors classified once, by SQLSTATE: a row caused it (it is isolated and rejected), the
+ * chunk may simply run again, or the connection is lost (the chunk is recovered, see {@code
+ * ingest.ChunkRecovery}); anything else fails the job.
  */
 public final class SqlStates {
+
+    private static final Set<String> SERVER_GOING_AWAY = Set.of("57P01", "57P02", "57P03");
 
     private SqlStates() {}
 
@@ -25,6 +32,35 @@ public final class SqlStates {
     public static boolean isRetryable(Throwable error) {
         String state = sqlState(error);
         return "40001".equals(state) || "40P01".equals(state);
+    }
+
+    /**
+     * The connection is gone, or the server is ending it: a connection exception (class 08, which
+     * is also what the driver raises for a closed connection: 08006, 08003), terminated by an
+     * administrator or a shutdown (57P01), a crashed server process (57P02), a server starting or
+     * stopping (57P03); or, without any SQLSTATE, a resource error (a pooled connection that failed
+     * validation) or an I/O error. A server error is judged by its SQLSTATE alone: the driver
+     * raises every SQLSTATE it does not know (a trigger's P0001 too) as a resource error. Causes
+     * are looked through, so that an error Spring translated counts too.
+     */
+    public static boolean isConnectionLost(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
+                String state = r2dbc.getSqlState();
+                return state.startsWith("08") || SERVER_GOING_AWAY.contains(state);
+            }
+            if (e instanceof R2dbcNonTransientResourceException
+                    || e instanceof R2dbcTransientResourceException
+                    || e instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A lock wait ran out of {@code lock_timeout}. */
+    public static boolean isLockTimeout(Throwable error) {
+        return "55P03".equals(sqlState(error));
     }
 
     /** Integrity constraint violations are reported as {@code constraint_violation}. */

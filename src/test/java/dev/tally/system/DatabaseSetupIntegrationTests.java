@@ -128,7 +128,8 @@ class DatabaseSetupIntegrationTests {
                         4,
                         Duration.ofSeconds(2),
                         DataSize.ofMegabytes(1),
-                        100),
+                        100,
+                        Duration.ofSeconds(30)),
                 List.of());
     }
 
