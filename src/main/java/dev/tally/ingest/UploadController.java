@@ -5,9 +5,7 @@ import dev.tally.dataset.Datasets;
 import dev.tally.job.JobSettings;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import io.r2dbc.spi.R2dbcException;
-import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import io.r2dbc.spi.R2dbcTransientResourceException;
+import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
@@ -72,7 +70,7 @@ class UploadController {
         checkBody(request.getHeaders().getContentType(), contentEncoding);
         Flux<JobEvent> jobEvents = uploads.start(dataset, settings, request.getBody())
                 .onErrorMap(
-                        UploadController::isDatabaseDown,
+                        SqlStates::isConnectionLost,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
     }
@@ -131,13 +129,5 @@ class UploadController {
                     "Unsupported content encoding",
                     "Content-Encoding %s is not supported; send the body uncompressed".formatted(contentEncoding));
         }
-    }
-
-    private static boolean isDatabaseDown(Throwable error) {
-        return error instanceof R2dbcNonTransientResourceException
-                || error instanceof R2dbcTransientResourceException
-                || (error instanceof R2dbcException r2dbc
-                        && r2dbc.getSqlState() != null
-                        && r2dbc.getSqlState().startsWith("08"));
     }
 }
