@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -16,9 +17,14 @@ final class UploadClient {
     private final WebTestClient client;
 
     UploadClient(int port) {
+        this(port, Duration.ofMinutes(3));
+    }
+
+    /** A client whose requests fail when their response has not ended within {@code timeout}. */
+    UploadClient(int port, Duration timeout) {
         this.client = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofMinutes(3))
+                .responseTimeout(timeout)
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024))
                 .build();
     }
@@ -29,6 +35,11 @@ final class UploadClient {
 
     /** Every event of the upload, as NDJSON event objects, in order. */
     List<JsonNode> events(String dataset, String query, String body) {
+        return events(dataset, query, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every event of an upload of these bytes, whatever they are, in order. */
+    List<JsonNode> events(String dataset, String query, byte[] body) {
         String response = okBody(client.post()
                 .uri("/v1/datasets/" + dataset + "/records" + (query.isEmpty() ? "" : "?" + query))
                 .contentType(MediaType.APPLICATION_NDJSON)
