@@ -21,7 +21,8 @@ CREATE TABLE refused (
 CREATE UNIQUE INDEX refused_email_unique ON refused (email);
 
 -- Three ways a trigger refuses a row, one per SQLSTATE class: RAISE EXCEPTION (P0001), RAISE with
--- a constraint's SQLSTATE and name (23514), and a data exception (22012, division by zero).
+-- a constraint's SQLSTATE and name (23514), and a data exception (22012, division by zero); and a
+-- row that takes its time.
 CREATE FUNCTION refused_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.label = 'raise' THEN
@@ -33,6 +34,8 @@ BEGIN
                   DETAIL = 'labels must not name a rule';
     ELSIF NEW.label = 'divide' THEN
         NEW.qty := NEW.qty / 0;
+    ELSIF NEW.label = 'slow' THEN
+        PERFORM pg_sleep(0.3); -- holds its chunk back, so that a later chunk writes first
     END IF;
     RETURN NEW;
 END

@@ -382,6 +382,34 @@ class RefusedRowsIntegrationTests {
         assertThat(eventRejects).isEqualTo(13);
     }
 
+    /**
+     * Chunk 1 moves row 10's email away, slowly (its trigger sleeps); chunk 2, whose keys the gate
+     * finds disjoint, takes that email and is written first. The database refuses it then, but
+     * applied in order the line succeeds: the refusal is not final until chunk 2's turn, when it
+     * is written again.
+     */
+    @Test
+    void aRowRefusedWhileAnEarlierChunkIsStillWritingIsWrittenAgainInItsTurn() {
+        assertThat(properties.ingest().writeConcurrency()).isGreaterThan(1);
+
+        JsonNode end = client.upload(
+                "refused",
+                "onConflict=update&chunkSize=1",
+                lines(
+                        "{\"id\":10,\"email\":\"moved@x\",\"label\":\"slow\"}",
+                        "{\"id\":20,\"email\":\"ten@x\",\"label\":\"twenty\"}"));
+
+        assertThat(end.get("event").asString()).isEqualTo("completed");
+        assertTotals(end, 2, 1, 1, 0, 0, 0);
+        assertThat(rowLog(end, null)).isEmpty();
+        assertThat(table())
+                .containsExactly(
+                        row(10, "moved@x", "slow", 1, 1, 1),
+                        row(11, "eleven@x", "eleven", 1, null, 2),
+                        row(20, "ten@x", "twenty", 0, null, null));
+        assertLedgerIsTheTotals(end, 2);
+    }
+
     /** One line for each way the database refuses a row of {@code refused}, by id. */
     private enum Refusal {
         CHECK,
