@@ -4,15 +4,16 @@ import dev.tally.dataset.TableSchema;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
-import dev.tally.job.LoggedRow;
 import dev.tally.upsert.ChunkUpsert;
 import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,13 +39,13 @@ final class ChunkTransaction {
     private static final String BLOCKS_ANOTHER_SQL =
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
 
-    private final ConnectionFactory connections;
     private final ChunkUpsert upsert;
     private final TableSchema schema;
     private final UUID job;
     private final Long maxRejects;
     private final Duration patience;
     private final JsonMapper json;
+    private final ChunkRecovery recovery;
 
     ChunkTransaction(
             ConnectionFactory connections,
@@ -53,29 +54,34 @@ final class ChunkTransaction {
             UUID job,
             Long maxRejects,
             Duration patience,
-            JsonMapper json) {
-        this.connections = connections;
+            JsonMapper json,
+            DatabaseRetry databaseRetry) {
         this.upsert = upsert;
         this.schema = schema;
         this.job = job;
         this.maxRejects = maxRejects;
         this.patience = patience;
         this.json = json;
+        this.recovery = new ChunkRecovery(connections, databaseRetry, job);
     }
 
     /**
      * Writes the chunk, then commits it in its turn or rolls it back; emits one result. A
-     * serialization failure or deadlock reruns the transaction, a few times. On error or cancel
-     * the transaction is rolled back and the turn passes as stopped, so no later chunk commits.
+     * serialization failure or deadlock reruns the transaction, a few times; a lost connection
+     * is recovered ({@link ChunkRecovery}). On error or cancel the transaction is rolled back and
+     * the turn passes as stopped, so no later chunk commits.
      */
     Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
-        return attempt(chunk, turn, patience)
-                .switchIfEmpty(Mono.defer(() -> turn.previous()
-                        .hasElement()
-                        .flatMap(previousCommitted -> previousCommitted
-                                ? attempt(chunk, turn, null)
-                                : Mono.just(new ChunkResult.Dropped(chunk.number())))))
-                .doFinally(signal -> turn.stopped());
+        return recovery.run(chunk, turn, Mono.defer(() -> write(chunk, turn))).doFinally(signal -> turn.stopped());
+    }
+
+    /** One attempt; if it yielded its turn, once more when its turn has come. */
+    private Mono<ChunkResult> write(ParsedChunk chunk, Turn turn) {
+        return attempt(chunk, turn, patience).switchIfEmpty(Mono.defer(() -> turn.previous()
+                .hasElement()
+                .flatMap(previousCommitted -> previousCommitted
+                        ? attempt(chunk, turn, null)
+                        : Mono.just(new ChunkResult.Dropped(chunk.number())))));
     }
 
     /**
@@ -86,7 +92,7 @@ final class ChunkTransaction {
      */
     private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
-                        Mono.from(connections.create()),
+                        recovery.connect(),
                         connection -> {
                             boolean inTurn = wait == null || turn.previousSettled();
                             return Mono.from(connection.beginTransaction())
@@ -139,43 +145,33 @@ final class ChunkTransaction {
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {
         Counts counts = outcomes.record().counts();
-        if (maxRejects != null && previous.rejected() + counts.rejected() > maxRejects) {
-            LoggedRow last = outcomes.record().rows().stream()
-                    .filter(row -> row.outcome() == LoggedRow.Outcome.REJECTED)
-                    .skip(maxRejects - previous.rejected())
-                    .findFirst()
-                    .orElseThrow();
-            JobError error = new JobError(
-                    "max_rejects",
-                    "line %d is rejected line number %d, over maxRejects=%d"
-                            .formatted(last.line(), maxRejects + 1, maxRejects),
-                    last.line());
+        JobError tooManyRejects = Stops.tooManyRejects(outcomes.record(), previous.rejected(), maxRejects);
+        if (tooManyRejects != null) {
             return rollback(
-                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), error));
+                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), tooManyRejects));
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
-        return ChunkLedger.record(connection, outcomes.record())
-                .then(Mono.from(connection.commitTransaction()))
+        return ChunkLedger.record(connection, outcomes.record()).flatMap(cancelRequested -> ChunkRecovery.commit(
+                        connection, outcomes.record(), previous.plus(counts), cancelRequested)
                 .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                .thenReturn((ChunkResult) new ChunkResult.Committed(outcomes.record()));
+                .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {
-        long line = conflict.row().line();
-        String key = ChunkOutcomes.key(conflict.row(), schema, json);
-        return new ChunkResult.Stopped(
-                chunk.number(),
-                new JobError(
-                        "key_exists",
-                        "line %d: the key %s already exists and onConflict=fail".formatted(line, key),
-                        line));
+        return new ChunkResult.Stopped(chunk.number(), Stops.keyExists(conflict, schema, json));
     }
 
     private static <T> Mono<T> rollback(Connection connection, T result) {
         return Mono.from(connection.rollbackTransaction()).thenReturn(result);
     }
 
+    // A ROLLBACK statement, not rollbackTransaction(): cancelled while its BEGIN is in flight, the
+    // driver does not know yet that a transaction is open and skips the rollback, and the pool then
+    // hands out a connection inside an open transaction, where nothing would ever commit.
     private Mono<Void> rollbackAndClose(Connection connection) {
-        return Mono.from(connection.rollbackTransaction()).onErrorComplete().then(Mono.from(connection.close()));
+        return Flux.from(connection.createStatement("ROLLBACK").execute())
+                .flatMap(Result::getRowsUpdated)
+                .onErrorComplete()
+                .then(Mono.from(connection.close()));
     }
 }

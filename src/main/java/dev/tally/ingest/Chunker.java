@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.job.JobProgress;
 import dev.tally.ndjson.Line;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +22,16 @@ final class Chunker {
      * (plus Reactor's small prefetch). Cancel passes upstream and drops the partial chunk.
      */
     static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait) {
+        return chunks(lines, maxLines, maxBytes, maxWait, JobProgress.NONE);
+    }
+
+    /**
+     * The same, for an upload that resumes a job: its lines come after {@code before.lastLine()},
+     * and its chunks are numbered after {@code before.chunks()}.
+     */
+    static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait, JobProgress before) {
         return Flux.defer(() -> {
-            Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos());
+            Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos(), before.chunks(), before.lastLine());
             Flux<Object> ticks =
                     Flux.interval(maxWait.dividedBy(2)).onBackpressureDrop().map(i -> TICK);
             return lines.<Object>publish(shared -> Flux.merge(shared, ticks.takeUntilOther(shared.then())))
@@ -42,10 +51,12 @@ final class Chunker {
         private int chunks;
         private long lastLine;
 
-        Cut(int maxLines, long maxBytes, long maxWaitNanos) {
+        Cut(int maxLines, long maxBytes, long maxWaitNanos, int chunks, long lastLine) {
             this.maxLines = maxLines;
             this.maxBytes = maxBytes;
             this.maxWaitNanos = maxWaitNanos;
+            this.chunks = chunks;
+            this.lastLine = lastLine;
         }
 
         /** Whether the buffer ends with this item; a tick with nothing open flushes itself away. */

@@ -16,6 +16,7 @@ final class EventFeed {
     private final Deque<JobEvent> pending = new ArrayDeque<>();
     private FluxSink<JobEvent> sink;
     private boolean ended;
+    private Throwable failure;
     private Runnable onCancel = () -> {};
 
     EventFeed(int maxRowsPerEvent) {
@@ -34,13 +35,19 @@ final class EventFeed {
         drain();
     }
 
+    /** Ends the events with an error once those published are delivered: the job could not start. */
+    synchronized void fail(Throwable error) {
+        failure = error;
+        drain();
+    }
+
     synchronized void onCancel(Runnable action) {
         onCancel = action;
     }
 
     /**
      * The events in order, each as soon as there is demand for it; completes after the final
-     * event. One subscriber only. Cancelling runs the {@link #onCancel} action: the client is gone.
+     * event, or errors after those published when the job {@link #fail failed} to start. One subscriber only. Cancelling runs the {@link #onCancel} action: the client is gone.
      */
     Flux<JobEvent> events() {
         return Flux.create(emitter -> {
@@ -64,7 +71,9 @@ final class EventFeed {
         while (!pending.isEmpty() && sink.requestedFromDownstream() > 0) {
             sink.next(pending.pollFirst());
         }
-        if (pending.isEmpty() && ended) {
+        if (pending.isEmpty() && failure != null) {
+            sink.error(failure);
+        } else if (pending.isEmpty() && ended) {
             sink.complete();
         }
     }

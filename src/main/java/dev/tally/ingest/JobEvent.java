@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
@@ -33,7 +34,8 @@ sealed interface JobEvent {
     }
 
     /**
-     * One or more consecutive committed chunks; several when a slow reader let them merge.
+     * One or more consecutive committed chunks; several when a slow reader let them merge. For an
+     * upload in one transaction (atomic or dry run), chunks written, not committed yet.
      *
      * @param skipped at most the configured number of skipped rows, in line order
      * @param truncated whether rows were left out of {@code skipped} or {@code rejected}
@@ -50,6 +52,32 @@ sealed interface JobEvent {
             List<LoggedRow> rejected,
             boolean truncated)
             implements JobEvent {
+
+        /** One committed chunk's event; at most {@code maxRows} skipped and as many rejected rows are listed. */
+        static ChunksCommitted of(ChunkRecord record, Counts totals, int maxRows) {
+            List<LoggedRow> skipped = new ArrayList<>();
+            List<LoggedRow> rejected = new ArrayList<>();
+            boolean truncated = false;
+            for (LoggedRow row : record.rows()) {
+                List<LoggedRow> list = row.outcome() == LoggedRow.Outcome.SKIPPED ? skipped : rejected;
+                if (list.size() < maxRows) {
+                    list.add(row);
+                } else {
+                    truncated = true;
+                }
+            }
+            return new ChunksCommitted(
+                    record.job(),
+                    record.chunk(),
+                    record.chunk(),
+                    record.firstLine(),
+                    record.lastLine(),
+                    record.counts(),
+                    totals,
+                    skipped,
+                    rejected,
+                    truncated);
+        }
 
         @Override
         public long id() {

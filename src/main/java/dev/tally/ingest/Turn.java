@@ -15,8 +15,13 @@ import reactor.core.publisher.Sinks;
 record Turn(Sinks.One<Counts> before, Sinks.One<Counts> mine) {
 
     static Turn first() {
+        return first(Counts.ZERO);
+    }
+
+    /** The first chunk of an upload that resumes a job whose ledger already holds these totals. */
+    static Turn first(Counts before) {
         Sinks.One<Counts> start = Sinks.one();
-        start.tryEmitValue(Counts.ZERO);
+        start.tryEmitValue(before);
         return new Turn(start, Sinks.one());
     }
 

@@ -2,22 +2,27 @@ package dev.tally.ingest;
 
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
+import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
+import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
-import dev.tally.job.LoggedRow;
+import dev.tally.ndjson.InvalidGzipException;
+import dev.tally.ndjson.Line;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
+import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -25,29 +30,40 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
  * It runs on its own subscription, not the response's, so a client that reads nothing until it
- * has sent everything still completes its upload; its events merge meanwhile.
+ * has sent everything still completes its upload; its events merge meanwhile. It can be stopped
+ * at any time (cancel, client gone, shutdown), and then always ends its job with true totals.
  */
 final class Upload {
 
     private static final Logger log = LoggerFactory.getLogger(Upload.class);
 
+    // Ending the job is one UPDATE; a brief database hiccup must not leave it running.
+
     private final UUID id;
     private final Dataset dataset;
     private final JobSettings settings;
     private final TallyProperties.Ingest limits;
+    // Exactly one is set: a transaction per chunk, or one for the whole (atomic or dry-run) upload.
     private final ChunkTransaction transaction;
+    private final OneTransaction oneTransaction;
     private final Jobs jobs;
     private final Instant startedAt;
     private final EventFeed feed;
+    private final JobProgress before;
+    private final DatabaseRetry databaseRetry;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
-    private volatile JobError error;
-    private volatile boolean clientGone;
-    private volatile Counts committed = Counts.ZERO;
-    private volatile int committedChunks;
+    private final AtomicReference<Stop> stopped = new AtomicReference<>();
+    private final Sinks.Empty<Void> ended = Sinks.empty();
+    // Set once the body's lines end at a fault; a stop before it has the say.
+    private volatile JobError bodyError;
+    // What the chunk events reported: committed chunks, or those written in the one transaction.
+    private volatile Counts reported;
+    private volatile int reportedChunks;
 
     Upload(
             UUID id,
@@ -55,47 +71,133 @@ final class Upload {
             JobSettings settings,
             TallyProperties.Ingest limits,
             ChunkTransaction transaction,
+            OneTransaction oneTransaction,
             Jobs jobs,
-            Instant startedAt) {
+            Instant startedAt,
+            JobProgress before) {
         this.id = id;
         this.dataset = dataset;
         this.settings = settings;
         this.limits = limits;
         this.transaction = transaction;
+        this.oneTransaction = oneTransaction;
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
+        this.before = before;
+        this.reported = before.totals();
+        this.reportedChunks = before.chunks();
+        this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
+    }
+
+    /** Why the upload stopped before the end of its body, and so the job's final status. */
+    private record Stop(JobStatus status, JobError error) {}
+
+    /** The request body broke off: the connection to the client is gone. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    UUID id() {
+        return id;
     }
 
     /**
-     * The pipeline, top to bottom: lines, chunks, records, dispatch, one transaction per chunk.
-     * Results come in chunk order; at most {@code writeConcurrency} chunks are in flight, two
-     * are parsed ahead. It ends at the first chunk that stops the job.
+     * The pipeline, top to bottom: lines, chunks, records, then one transaction per chunk, or one
+     * for the whole upload when it is atomic or a dry run. Results come in chunk order; two chunks
+     * are parsed ahead. Once the upload is {@linkplain #stop stopped} (which the first chunk that
+     * does not commit does too) or its body breaks off, reading ends and the partial line is
+     * dropped, and chunks not yet started are dropped. When it resumes a job, the lines its ledger
+     * holds ({@code before}) are split off but neither parsed nor written again; its chunks are
+     * numbered after the ledger's and its totals start from the ledger's.
      */
     Flux<ChunkResult> results(Flux<DataBuffer> body) {
         RecordParser parser = new RecordParser(
                 dataset.schema(),
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
-        KeyGate keys = new KeyGate();
-        Turn[] turn = {null};
-        return LineSplitter.split(body, (int) limits.maxLineBytes().toBytes())
+        int maxLineBytes = (int) limits.maxLineBytes().toBytes();
+        Flux<ParsedChunk> chunks = LineSplitter.split(
+                        body.onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
+                .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
+                .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
-                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait()))
+                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
-                .flatMapSequential(
-                        chunk -> {
-                            turn[0] = turn[0] == null ? Turn.first() : turn[0].next();
-                            KeyGate.Claim claim = keys.claim(chunk.keys());
-                            return claim.ready()
-                                    .then(transaction.run(chunk, turn[0]))
-                                    .doFinally(signal -> keys.release(claim));
-                        },
-                        limits.writeConcurrency(),
-                        1)
-                .takeUntil(result -> !(result instanceof ChunkResult.Committed));
+                .onErrorResume(this::stopOnReadFailure);
+        return oneTransaction != null
+                ? oneTransaction.write(
+                        chunks.takeWhile(chunk -> stopped.get() == null),
+                        () -> stopped.get() != null || bodyError != null)
+                : inParallel(chunks);
+    }
+
+    /**
+     * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
+     * those sharing a key one after the other, committing in chunk order. After a stop the chunks
+     * in flight end by themselves: they commit in turn, or roll back when a chunk before them did
+     * not commit. None is cancelled midway, so none can commit after the job ended.
+     */
+    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks) {
+        KeyGate keys = new KeyGate();
+        Turn[] turn = {null};
+        return chunks.flatMapSequential(
+                chunk -> {
+                    turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
+                    return write(chunk, keys, turn[0]);
+                },
+                limits.writeConcurrency(),
+                1);
+    }
+
+    /**
+     * Writes the chunk once no earlier chunk in flight holds one of its keys, unless the upload
+     * stopped meanwhile: then it is not started. An error stops the job at this chunk, which
+     * rolled back, rather than failing the pipeline: the chunks before it still end in turn.
+     */
+    private Mono<ChunkResult> write(ParsedChunk chunk, KeyGate keys, Turn turn) {
+        KeyGate.Claim claim = keys.claim(chunk.keys());
+        return claim.ready()
+                .then(Mono.defer(() -> stopped.get() == null
+                        ? transaction.run(chunk, turn)
+                        : Mono.just(new ChunkResult.Dropped(chunk.number()))))
+                .onErrorResume(failure -> Mono.just(failed(chunk, failure)))
+                .doFinally(signal -> {
+                    turn.stopped(); // unless it committed, no later chunk may
+                    keys.release(claim);
+                });
+    }
+
+    private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
+        String where = "chunk %d (lines %d-%d)".formatted(chunk.number(), chunk.firstLine(), chunk.lastLine());
+        log.error("Job {}: {} failed", id, where, failure);
+        return new ChunkResult.Stopped(chunk.number(), error(where, failure));
+    }
+
+    /** Reading or parsing failed: nothing more is read, the chunks in flight still end in turn. */
+    private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
+        if (failure instanceof ClientGone) {
+            stop(JobStatus.ABORTED, null);
+        } else {
+            log.error("Job {}: reading the upload failed", id, failure);
+            stop(JobStatus.FAILED, error("reading the upload", failure));
+        }
+        return Flux.empty();
+    }
+
+    /** An error of the request body itself, not of decoding it: the connection broke. */
+    private static boolean isConnectionError(Throwable failure) {
+        return !(failure instanceof InvalidGzipException);
+    }
+
+    /** The lines before the fault are written like any others; then the job fails. */
+    private Flux<Line> endAtCorruptBody(InvalidGzipException corrupt) {
+        bodyError = new JobError("invalid_gzip", corrupt.getMessage(), corrupt.line());
+        return Flux.empty();
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
@@ -104,8 +206,36 @@ final class Upload {
         return ParsedChunk.of(chunk, parsed, dataset.schema());
     }
 
-    /** Starts the pipeline and returns the job's events; cancelling them means the client is gone. */
-    Flux<JobEvent> start(Flux<DataBuffer> body) {
+    /**
+     * Creates the job, then runs the pipeline, each on a subscription of its own: the job ends
+     * whatever the response does. Returns the job's events; cancelling them means the client is
+     * gone. They end with the error, before any event, when the job could not be created.
+     */
+    Flux<JobEvent> start(Mono<Void> createJob, Flux<DataBuffer> body) {
+        feed.onCancel(() -> stop(JobStatus.ABORTED, null));
+        createJob.subscribe(null, this::notCreated, () -> run(body));
+        return feed.events();
+    }
+
+    /**
+     * Stops reading the body; the chunks in flight end in turn, no other starts, and the job ends
+     * with the status of the first reason to stop.
+     */
+    void stop(JobStatus status) {
+        stop(status, null);
+    }
+
+    /** Completes once the job ended and its final event was published, or it was never created. */
+    Mono<Void> ended() {
+        return ended.asMono();
+    }
+
+    private void stop(JobStatus status, JobError error) {
+        stopped.compareAndSet(null, new Stop(status, error));
+        stopReading.tryEmitEmpty();
+    }
+
+    private void run(Flux<DataBuffer> body) {
         feed.publish(new JobEvent.Started(
                 id,
                 dataset.name(),
@@ -114,87 +244,130 @@ final class Upload {
                 settings.atomic(),
                 settings.dryRun(),
                 startedAt));
-        feed.onCancel(() -> {
-            clientGone = true;
-            stopReading.tryEmitEmpty();
-        });
         results(body).subscribe(this::onResult, this::onError, this::onEnd);
-        return feed.events();
+    }
+
+    private void notCreated(Throwable failure) {
+        feed.fail(failure);
+        ended.tryEmitEmpty();
     }
 
     private void onResult(ChunkResult result) {
         switch (result) {
-            case ChunkResult.Committed chunk -> {
-                committed = committed.plus(chunk.record().counts());
-                committedChunks = chunk.chunk();
-                feed.publish(chunkEvent(chunk.record(), committed));
-            }
-            case ChunkResult.Stopped stopped -> error = stopped.error();
-            case ChunkResult.Dropped dropped -> {}
+            case ChunkResult.Committed chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Written chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
+            case ChunkResult.Dropped dropped -> {} // only ever after a stop
+        }
+    }
+
+    private void report(ChunkRecord chunk, boolean cancelRequested) {
+        reported = reported.plus(chunk.counts());
+        reportedChunks = chunk.chunk();
+        feed.publish(chunkEvent(chunk, reported));
+        if (cancelRequested) { // requested through another instance
+            stop(JobStatus.CANCELLED);
         }
     }
 
     private void onError(Throwable failure) {
         log.error("Job {} failed", id, failure);
-        error = new JobError("db_error", String.valueOf(failure.getMessage()), null);
+        stop(JobStatus.FAILED, error("the upload", failure));
         onEnd();
     }
 
+    /**
+     * Ends the job. Its totals are the ledger's: what committed, or for a dry run what it did. The
+     * final event's are the same, except for an atomic upload rolled back, whose event reports
+     * what it had done and that it was not kept, while nothing of it, ledger included, is left.
+     */
     private void onEnd() {
-        JobStatus status = error != null ? JobStatus.FAILED : clientGone ? JobStatus.ABORTED : JobStatus.COMPLETED;
+        Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
+        // A one-transaction upload that committed is complete, whatever stopped it after.
+        Stop stop = Boolean.TRUE.equals(kept) ? null : stopped.get();
+        if (stop == null && bodyError != null) {
+            stop = new Stop(JobStatus.FAILED, bodyError);
+        }
+        JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
+        JobError error = stop == null ? null : stop.error();
         Instant endedAt = Instant.now();
-        jobs.finish(id, status, error, endedAt)
+        databaseRetry
+                .retrying(
+                        Mono.defer(() -> jobs.finish(id, status, error, endedAt))
+                                .single(),
+                        DatabaseRetry::isDatabaseAway,
+                        "ending job " + id)
                 .subscribe(
-                        finished -> publishEnd(status, finished.totals(), finished.chunks(), error, endedAt),
+                        finished -> {
+                            if (kept == null) {
+                                publishEnd(
+                                        finished.status(), finished.totals(), finished.chunks(), error, endedAt, null);
+                            } else {
+                                publishEnd(finished.status(), reported, reportedChunks, error, endedAt, kept);
+                            }
+                        },
                         failure -> {
                             // The database is gone: what this instance saw commit is the best account left.
-                            log.error("Job {} ended {} but its row could not be updated", id, status, failure);
                             JobError lost = error != null
                                     ? error
-                                    : new JobError("db_error", "job row not updated: " + failure.getMessage(), null);
-                            publishEnd(JobStatus.FAILED, committed, committedChunks, lost, endedAt);
+                                    : new JobError(
+                                            failure instanceof DatabaseGone ? DatabaseGone.CODE : "db_error",
+                                            "the job's end could not be recorded: " + failure.getMessage(),
+                                            null);
+                            log.error(
+                                    "Job {} ended {} but its row could not be written ({}): it says running, with"
+                                            + " the ledger's totals, until this instance writes it as failed once the"
+                                            + " database answers again",
+                                    id,
+                                    status.wireName(),
+                                    failure.toString());
+                            publishEnd(JobStatus.FAILED, reported, reportedChunks, lost, endedAt, kept);
+                            finishLater(lost, endedAt);
                         });
     }
 
-    private void publishEnd(JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt) {
+    /** Writes the job's row once the database is back, trying every budget while this instance runs. */
+    private void finishLater(JobError lost, Instant endedAt) {
+        Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt))
+                .retryWhen(
+                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(DatabaseRetry::isDatabaseAway))
+                .subscribe(
+                        finished ->
+                                log.info("Job {}: its row is written at last, failed with {}", id, finished.totals()),
+                        failure -> log.error("Job {}: its row could not be written; it says running", id, failure));
+    }
+
+    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
+    private static JobError error(String where, Throwable failure) {
+        if (failure instanceof R2dbcException database) {
+            return new JobError(
+                    "db_error",
+                    "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
+                    null);
+        }
+        return new JobError("internal_error", where + ": " + failure, null);
+    }
+
+    private void publishEnd(
+            JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt, Boolean kept) {
         long ms = Math.max(1, Duration.between(startedAt, endedAt).toMillis());
         log.info(
-                "Job {} {}: dataset {}, onConflict {}, {} chunks in {} ms, {}{}",
+                "Job {} {}: dataset {}, onConflict {}{}, {} chunks in {} ms, {}{}",
                 id,
                 status.wireName(),
                 dataset.name(),
                 settings.onConflict().wireName(),
+                kept == null ? "" : ", one transaction " + (kept ? "committed" : "rolled back"),
                 chunks,
                 ms,
                 totals,
                 endError == null ? "" : ", error " + endError);
         feed.publish(new JobEvent.Ended(
-                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, null));
+                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
+        ended.tryEmitEmpty();
     }
 
     private JobEvent.ChunksCommitted chunkEvent(ChunkRecord record, Counts totals) {
-        int max = limits.maxRowsPerEvent();
-        List<LoggedRow> skipped = new ArrayList<>();
-        List<LoggedRow> rejected = new ArrayList<>();
-        boolean truncated = false;
-        for (LoggedRow row : record.rows()) {
-            List<LoggedRow> list = row.outcome() == LoggedRow.Outcome.SKIPPED ? skipped : rejected;
-            if (list.size() < max) {
-                list.add(row);
-            } else {
-                truncated = true;
-            }
-        }
-        return new JobEvent.ChunksCommitted(
-                id,
-                record.chunk(),
-                record.chunk(),
-                record.firstLine(),
-                record.lastLine(),
-                record.counts(),
-                totals,
-                skipped,
-                rejected,
-                truncated);
+        return JobEvent.ChunksCommitted.of(record, totals, limits.maxRowsPerEvent());
     }
 }

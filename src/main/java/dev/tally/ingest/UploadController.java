@@ -3,9 +3,9 @@ package dev.tally.ingest;
 import dev.tally.dataset.Dataset;
 import dev.tally.dataset.Datasets;
 import dev.tally.job.JobSettings;
+import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
@@ -67,10 +67,10 @@ class UploadController {
                 unknownFields,
                 idempotencyKey,
                 defaultChunkSize);
-        checkBody(request.getHeaders().getContentType(), contentEncoding);
-        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, request.getBody())
+        ContentEncoding encoding = checkBody(request.getHeaders().getContentType(), contentEncoding);
+        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(request.getBody()))
                 .onErrorMap(
-                        SqlStates::isConnectionLost,
+                        DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
     }
@@ -114,7 +114,7 @@ class UploadController {
         return data.publish(shared -> Flux.merge(shared, keepAlive.takeUntilOther(shared.then())));
     }
 
-    private static void checkBody(MediaType contentType, String contentEncoding) {
+    private static ContentEncoding checkBody(MediaType contentType, String contentEncoding) {
         if (contentType == null
                 || !(contentType.equalsTypeAndSubtype(MediaType.APPLICATION_NDJSON)
                         || contentType.equalsTypeAndSubtype(JSONL))) {
@@ -123,11 +123,15 @@ class UploadController {
                     "Unsupported content type",
                     "Send the records as application/x-ndjson (or application/jsonl), not " + contentType);
         }
-        if (contentEncoding != null && !contentEncoding.equalsIgnoreCase("identity")) {
-            throw Problems.of(
+        return ContentEncoding.of(contentEncoding).orElseThrow(() -> {
+            var problem = Problems.of(
                     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                     "Unsupported content encoding",
-                    "Content-Encoding %s is not supported; send the body uncompressed".formatted(contentEncoding));
-        }
+                    "Content-Encoding %s is not supported; send the body as one of: %s"
+                            .formatted(contentEncoding, ContentEncoding.supported()));
+            // RFC 9110, 15.5.16: a 415 for a content coding names the codings that would do.
+            problem.getHeaders().set(HttpHeaders.ACCEPT_ENCODING, ContentEncoding.supported());
+            return problem;
+        });
     }
 }

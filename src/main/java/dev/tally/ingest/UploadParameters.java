@@ -45,12 +45,6 @@ final class UploadParameters {
         Long rejects = maxRejects == null ? null : number("maxRejects", maxRejects, 0, Long.MAX_VALUE);
         boolean isAtomic = bool("atomic", atomic);
         boolean isDryRun = bool("dryRun", dryRun);
-        if (isAtomic || isDryRun) {
-            throw Problems.of(
-                    HttpStatus.NOT_IMPLEMENTED,
-                    "Not implemented yet",
-                    "atomic=true and dryRun=true are not implemented yet in this version of Tally");
-        }
         if (unknownFields != null && !unknownFields.equals("reject") && !unknownFields.equals("ignore")) {
             throw Problems.badParameter(
                     "unknownFields", "unknownFields must be reject or ignore, not '%s'".formatted(unknownFields));
@@ -63,7 +57,8 @@ final class UploadParameters {
                 isAtomic,
                 isDryRun,
                 "ignore".equals(unknownFields),
-                idempotencyKey);
+                // A dry run keeps nothing, so its key stays free for the real upload.
+                isDryRun ? null : idempotencyKey);
     }
 
     private static long number(String name, String value, long min, long max) {

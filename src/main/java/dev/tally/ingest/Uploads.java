@@ -1,51 +1,212 @@
 package dev.tally.ingest;
 
 import dev.tally.dataset.Dataset;
+import dev.tally.job.JobCancelRequested;
+import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
+import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
+import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
 import dev.tally.upsert.ChunkUpsert;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Starts uploads: a job row, then the pipeline, whose events the caller streams to the client. */
+/**
+ * Starts uploads, a job row and then the pipeline, whose events the caller streams to the client,
+ * and keeps the running ones: to cancel one at once, and to stop them all at shutdown.
+ *
+ * <p>Shutdown: this lifecycle stops in the highest phase, before the web server's graceful
+ * shutdown waits for open requests and long before the connection pool is disposed (beans are
+ * destroyed only after every phase stopped). It refuses new uploads with 503, stops reading the
+ * running ones and waits until their chunks in flight committed or rolled back and their jobs
+ * ended {@code aborted}; the wait is bounded by {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ */
 @Component
-class Uploads {
+class Uploads implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
 
     private final ConnectionFactory connections;
     private final Jobs jobs;
     private final JsonMapper json;
     private final TallyProperties.Ingest limits;
+    private final IdempotencyKeys keys;
+    private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
 
-    Uploads(ConnectionFactory connections, Jobs jobs, JsonMapper json, TallyProperties properties) {
+    // Accepts from the start: the web server starts in an earlier phase than this lifecycle.
+    private boolean accepting = true;
+
+    Uploads(
+            ConnectionFactory connections,
+            Jobs jobs,
+            JsonMapper json,
+            TallyProperties properties,
+            IdempotencyKeys keys) {
         this.connections = connections;
         this.jobs = jobs;
+        this.keys = keys;
         this.json = json;
         this.limits = properties.ingest();
     }
 
     /**
      * Creates the job, then writes the body; emits the job's events as they happen, ending with
-     * the final one. Cancelling stops reading the body; the chunks in flight finish and the job
-     * ends {@code aborted}.
+     * the final one. Cancelling stops reading the body; the chunks in flight finish (an atomic
+     * or dry-run upload rolls back) and the job ends {@code aborted}. An upload whose
+     * Idempotency-Key was used before replays or resumes the first job instead, or is refused with 409 ({@link IdempotencyKeys}). Refused with 503 once
+     * shutdown began.
      */
     Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
-        UUID id = UUID.randomUUID();
-        Instant startedAt = Instant.now();
-        ChunkTransaction transaction = new ChunkTransaction(
-                connections,
-                new ChunkUpsert(dataset.schema(), settings.onConflict()),
-                dataset.schema(),
-                id,
-                settings.maxRejects(),
-                limits.commitPatience(),
-                json);
-        Upload upload = new Upload(id, dataset, settings, limits, transaction, jobs, startedAt);
-        return jobs.create(id, settings, startedAt).thenMany(Flux.defer(() -> upload.start(body)));
+        refuseOnceShuttingDown();
+        return keys.repeatOf(settings)
+                .map(repeat -> switch (repeat) {
+                    case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body);
+                    case IdempotencyKeys.Repeat.Resume resume ->
+                        run(
+                                dataset,
+                                settings,
+                                body,
+                                resume.job().job(),
+                                resume.job().startedAt().toInstant(),
+                                resume.progress(),
+                                Mono.empty());
+                })
+                .switchIfEmpty(Mono.fromSupplier(() -> {
+                    UUID id = UUID.randomUUID();
+                    // In microseconds, as PostgreSQL keeps it: the job event equals its replay.
+                    Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                    return run(
+                            dataset,
+                            settings,
+                            body,
+                            id,
+                            startedAt,
+                            JobProgress.NONE,
+                            keys.create(id, settings, startedAt));
+                }))
+                .flatMapMany(events -> events);
+    }
+
+    /** The pipeline for the job {@code id}, once {@code createJob} completed, after what its ledger holds. */
+    private Flux<JobEvent> run(
+            Dataset dataset,
+            JobSettings settings,
+            Flux<DataBuffer> body,
+            UUID id,
+            Instant startedAt,
+            JobProgress before,
+            Mono<Void> createJob) {
+        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict());
+        // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
+        boolean whole = settings.atomic() || settings.dryRun();
+        ChunkTransaction transaction = whole
+                ? null
+                : new ChunkTransaction(
+                        connections,
+                        upsert,
+                        dataset.schema(),
+                        id,
+                        settings.maxRejects(),
+                        limits.commitPatience(),
+                        json,
+                        new DatabaseRetry(limits.databaseRetry()));
+        OneTransaction oneTransaction = whole
+                ? new OneTransaction(
+                        connections, upsert, dataset.schema(), id, settings.maxRejects(), settings.dryRun(), json)
+                : null;
+        Upload upload = new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt, before);
+        admit(upload);
+        return upload.start(createJob, body);
+    }
+
+    private synchronized void refuseOnceShuttingDown() {
+        if (!accepting) {
+            throw Problems.of(
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    "Shutting down",
+                    "This instance is shutting down and takes no new uploads; send it again, to another instance"
+                            + " or once this one is back");
+        }
+    }
+
+    /**
+     * Keeps the upload while it runs. One that got this far as shutdown began (its job may be
+     * reopened already) is stopped at once; the web server's graceful shutdown waits for its response.
+     */
+    private synchronized void admit(Upload upload) {
+        running.put(upload.id(), upload);
+        upload.ended().doFinally(signal -> running.remove(upload.id())).subscribe();
+        if (!accepting) {
+            upload.stop(JobStatus.ABORTED);
+        }
+    }
+
+    /** A cancel taken by this instance stops the upload at once when it runs here. */
+    @EventListener
+    void cancel(JobCancelRequested request) {
+        Upload upload = running.get(request.job());
+        if (upload != null) {
+            upload.stop(JobStatus.CANCELLED);
+        }
+    }
+
+    @Override
+    public void start() {
+        synchronized (this) {
+            accepting = true;
+        }
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        List<Upload> stopping;
+        synchronized (this) {
+            accepting = false;
+            stopping = List.copyOf(running.values());
+        }
+        log.info("Shutting down: stopping {} running uploads", stopping.size());
+        stopping.forEach(upload -> upload.stop(JobStatus.ABORTED));
+        Mono.when(stopping.stream().map(Upload::ended).toList())
+                .doFinally(signal -> callback.run())
+                .subscribe();
+    }
+
+    @Override
+    public void stop() {
+        CountDownLatch stopped = new CountDownLatch(1);
+        stop(stopped::countDown);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return accepting;
+    }
+
+    /** The highest phase stops first: before the web server's graceful shutdown. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
     }
 }

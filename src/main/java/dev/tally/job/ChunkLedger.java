@@ -3,13 +3,17 @@ package dev.tally.job;
 import dev.tally.system.BinaryArrays;
 import dev.tally.system.BinaryArrays.Element;
 import io.r2dbc.spi.Connection;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Writes a chunk's ledger row and row log inside the chunk's own transaction, in one statement
- * and one round trip however many lines were skipped or rejected.
+ * and one round trip however many lines were skipped or rejected. The same statement reads
+ * whether the job's cancel was requested, so that the instance running an upload learns of a
+ * cancel taken by any instance at no extra cost.
  */
 public final class ChunkLedger {
 
@@ -17,17 +21,55 @@ public final class ChunkLedger {
             WITH ledger AS (
                 INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ), logged AS (
+                INSERT INTO tally.row_log (job_id, chunk, line, outcome, reason, key, message, text)
+                SELECT $1, $2, r.line, r.outcome, r.reason, r.key, r.message, r.text
+                FROM unnest($11::bigint[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+                     AS r(line, outcome, reason, key, message, text)
             )
-            INSERT INTO tally.row_log (job_id, chunk, line, outcome, reason, key, message, text)
-            SELECT $1, $2, r.line, r.outcome, r.reason, r.key, r.message, r.text
-            FROM unnest($11::bigint[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
-                 AS r(line, outcome, reason, key, message, text)
+            SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM tally.job WHERE id = $1
+            """;
+
+    private static final String LOCK_WAIT_SQL = "SELECT set_config('lock_timeout', $1, true)";
+
+    // The chunk's ledger key inserted again conflicts if the chunk committed. If the transaction
+    // that wrote it is still open, on a server process that has not yet noticed its connection
+    // broke, the insert waits for it to end: never "not there" while it could still commit.
+    private static final String PROBE_SQL = """
+            INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected)
+            VALUES ($1, $2, 0, 0, 0, 0, 0, 0, 0, 0)
+            ON CONFLICT (job_id, chunk) DO NOTHING
             """;
 
     private ChunkLedger() {}
 
-    /** Runs on the given connection, in whatever transaction it has open; completes when written. */
-    public static Mono<Void> record(Connection connection, ChunkRecord chunk) {
+    /**
+     * Whether the chunk committed, asked on a fresh connection after the one that sent its COMMIT
+     * broke; waits at most {@code lockWait} for a transaction still open on the chunk (then fails
+     * with SQLSTATE 55P03). Writes nothing: its own transaction is rolled back.
+     */
+    public static Mono<Boolean> holds(Connection connection, UUID job, int chunk, Duration lockWait) {
+        return Mono.from(connection.beginTransaction())
+                .thenMany(Flux.from(connection
+                                .createStatement(LOCK_WAIT_SQL)
+                                .bind("$1", lockWait.toMillis() + "ms")
+                                .execute())
+                        .concatMap(result -> result.map((row, meta) -> 1)))
+                .thenMany(Flux.from(connection
+                                .createStatement(PROBE_SQL)
+                                .bind("$1", job)
+                                .bind("$2", chunk)
+                                .execute())
+                        .concatMap(result -> result.getRowsUpdated()))
+                .single()
+                .flatMap(inserted -> Mono.from(connection.rollbackTransaction()).thenReturn(inserted == 0));
+    }
+
+    /**
+     * Runs on the given connection, in whatever transaction it has open; once written, emits
+     * whether a cancel of the job has been requested.
+     */
+    public static Mono<Boolean> record(Connection connection, ChunkRecord chunk) {
         List<LoggedRow> rows = chunk.rows();
         int n = rows.size();
         Counts c = chunk.counts();
@@ -52,7 +94,7 @@ public final class ChunkLedger {
                 .bind("$15", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).message()))
                 .bind("$16", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).text()));
         return Flux.from(statement.execute())
-                .concatMap(result -> result.getRowsUpdated())
-                .then();
+                .concatMap(result -> result.map((row, meta) -> row.get("cancel_requested", Boolean.class)))
+                .single();
     }
 }

@@ -3,7 +3,11 @@ package dev.tally.job;
 import dev.tally.system.Problems;
 import java.util.Arrays;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -11,19 +15,42 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** {@code GET /v1/jobs/{id}} and its row log, {@code GET /v1/jobs/{id}/rows}. */
+/**
+ * {@code GET /v1/jobs/{id}}, its row log {@code GET /v1/jobs/{id}/rows}, and {@code DELETE
+ * /v1/jobs/{id}}, which cancels a running job.
+ */
 @RestController
 class JobController {
 
     private final Jobs jobs;
+    private final ApplicationEventPublisher events;
 
-    JobController(Jobs jobs) {
+    JobController(Jobs jobs, ApplicationEventPublisher events) {
         this.jobs = jobs;
+        this.events = events;
     }
 
     @GetMapping("/v1/jobs/{id}")
     Mono<JobDocument> show(@PathVariable String id) {
         return jobs.find(jobId(id)).switchIfEmpty(Mono.error(() -> unknownJob(id)));
+    }
+
+    /**
+     * 202 with the job as it was when the cancel was recorded; the job stops after its chunks in
+     * flight. 404 for an unknown job, 409 for one that already ended.
+     */
+    @DeleteMapping("/v1/jobs/{id}")
+    Mono<ResponseEntity<JobDocument>> cancel(@PathVariable String id) {
+        UUID job = jobId(id);
+        return jobs.requestCancel(job).flatMap(requested -> jobs.find(job)
+                .switchIfEmpty(Mono.error(() -> unknownJob(id)))
+                .map(document -> {
+                    if (!requested) {
+                        throw alreadyEnded(document);
+                    }
+                    events.publishEvent(new JobCancelRequested(job));
+                    return ResponseEntity.accepted().body(document);
+                }));
     }
 
     @GetMapping(value = "/v1/jobs/{id}/rows", produces = "application/x-ndjson")
@@ -49,6 +76,16 @@ class JobController {
         } catch (IllegalArgumentException e) {
             throw unknownJob(id);
         }
+    }
+
+    private static RuntimeException alreadyEnded(JobDocument document) {
+        ErrorResponseException problem = Problems.of(
+                HttpStatus.CONFLICT,
+                "Job already ended",
+                "Job %s already ended: it is %s; only a running job can be cancelled"
+                        .formatted(document.job(), document.status()));
+        problem.getBody().setProperty("jobStatus", document.status());
+        return problem;
     }
 
     private static RuntimeException unknownJob(String id) {

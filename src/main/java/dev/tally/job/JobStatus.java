@@ -13,4 +13,9 @@ public enum JobStatus {
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** The status a wire name (as stored in {@code tally.job}) names. */
+    public static JobStatus of(String wireName) {
+        return valueOf(wireName.toUpperCase(Locale.ROOT));
+    }
 }

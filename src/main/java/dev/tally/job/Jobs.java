@@ -27,8 +27,12 @@ public class Jobs {
             """;
 
     // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
+    // A job whose cancel was requested ends cancelled even if its upload ended before it noticed:
+    // the request was answered 202. The row lock orders this against requestCancel.
     private static final String FINISH_SQL = """
-            UPDATE tally.job j SET status = $2, ended_at = $3, error = $4::jsonb,
+            UPDATE tally.job j
+               SET status = CASE WHEN $2::text = 'completed' AND j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $2::text END,
+                   ended_at = $3, error = $4::jsonb,
                    received = l.received, inserted = l.inserted, updated = l.updated, unchanged = l.unchanged,
                    skipped = l.skipped, rejected = l.rejected, chunks = l.chunks
             FROM (
@@ -39,7 +43,12 @@ public class Jobs {
                 FROM tally.chunk WHERE job_id = $1
             ) l
             WHERE j.id = $1
-            RETURNING j.received, j.inserted, j.updated, j.unchanged, j.skipped, j.rejected, j.chunks
+            RETURNING j.status, j.received, j.inserted, j.updated, j.unchanged, j.skipped, j.rejected, j.chunks
+            """;
+
+    private static final String REQUEST_CANCEL_SQL = """
+            UPDATE tally.job SET cancel_requested_at = coalesce(cancel_requested_at, clock_timestamp())
+            WHERE id = $1 AND status = 'running'
             """;
 
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
@@ -64,6 +73,14 @@ public class Jobs {
             SELECT line, outcome, reason, key::text AS key, message, text FROM tally.row_log
             WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text)
             ORDER BY line
+            """;
+
+    private static final String ID_BY_KEY_SQL = "SELECT id FROM tally.job WHERE dataset = $1 AND idempotency_key = $2";
+
+    // Conditional, so that of two uploads resuming the same job only one gets it back.
+    private static final String REOPEN_SQL = """
+            UPDATE tally.job SET status = 'running', ended_at = NULL, error = NULL, cancel_requested_at = NULL
+            WHERE id = $1 AND status = $2
             """;
 
     private final DatabaseClient db;
@@ -91,18 +108,28 @@ public class Jobs {
 
     /**
      * Ends the job with the given status and the ledger's totals, which it returns: the totals
-     * are what committed, whatever happened to the chunks in flight.
+     * are what committed, whatever happened to the chunks in flight. A job whose cancel was
+     * requested ends {@code cancelled} rather than {@code completed}.
      */
     public Mono<Finished> finish(UUID id, JobStatus status, JobError error, Instant endedAt) {
         GenericExecuteSpec spec =
                 db.sql(FINISH_SQL).bind("$1", id).bind("$2", status.wireName()).bind("$3", utc(endedAt));
         return nullable(spec, "$4", error == null ? null : json.writeValueAsString(error), String.class)
-                .map(row -> new Finished(counts(row), row.get("chunks", Integer.class)))
+                .map(row -> new Finished(
+                        JobStatus.of(row.get("status", String.class)), counts(row), row.get("chunks", Integer.class)))
                 .one();
     }
 
-    /** A finished job's totals and number of committed chunks. */
-    public record Finished(Counts totals, int chunks) {}
+    /** A finished job's final status, totals and number of committed chunks. */
+    public record Finished(JobStatus status, Counts totals, int chunks) {}
+
+    /**
+     * Records that the job should stop, for whichever instance runs it; emits false when the job
+     * is unknown or no longer running.
+     */
+    public Mono<Boolean> requestCancel(UUID id) {
+        return db.sql(REQUEST_CANCEL_SQL).bind("$1", id).fetch().rowsUpdated().map(rows -> rows > 0);
+    }
 
     /** The job document of API.md, or empty for an unknown job. */
     public Mono<JobDocument> find(UUID id) {
@@ -115,6 +142,29 @@ public class Jobs {
         return nullable(spec, "$2", outcome == null ? null : outcome.wireName(), String.class)
                 .map(this::rowLogEntry)
                 .all();
+    }
+
+    /** The job created with this Idempotency-Key on this dataset, or empty. */
+    public Mono<JobDocument> findByKey(String dataset, String idempotencyKey) {
+        return db.sql(ID_BY_KEY_SQL)
+                .bind("$1", dataset)
+                .bind("$2", idempotencyKey)
+                .map(row -> row.get("id", UUID.class))
+                .one()
+                .flatMap(this::find);
+    }
+
+    /**
+     * Sets an ended job running again, to resume it; emits false when its status is no longer
+     * {@code from} (another upload took it first).
+     */
+    public Mono<Boolean> reopen(UUID id, JobStatus from) {
+        return db.sql(REOPEN_SQL)
+                .bind("$1", id)
+                .bind("$2", from.wireName())
+                .fetch()
+                .rowsUpdated()
+                .map(rows -> rows > 0);
     }
 
     private JobDocument jobDocument(Readable row) {

@@ -48,6 +48,11 @@ final class LineCutter {
         return lines;
     }
 
+    /** The number of the line being read: the next one to end. */
+    long lineInProgress() {
+        return linesEnded + 1;
+    }
+
     /** The last line when the body does not end with {@code \n}, or null. */
     Line finish() {
         return lineLength == 0 ? null : endLine();

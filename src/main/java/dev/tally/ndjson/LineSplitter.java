@@ -29,8 +29,10 @@ public final class LineSplitter {
      * buffer at a time, and the next buffer only once the lines of the previous one have been
      * requested downstream; each buffer is copied out and released as soon as it is split. Cancel:
      * the body is cancelled, buffers it delivers late or had queued are released, and the partial
-     * line is dropped; an error from the body is passed on after the same clean-up. Every
-     * subscription splits independently.
+     * line is dropped. Error: an error from the body is passed on once the lines that ended before
+     * it have been emitted, in place of the partial line, which is dropped; an {@link
+     * InvalidGzipException} is given the number of that line. Every subscription splits
+     * independently.
      *
      * @param body the bytes to split; each buffer is released by this stage
      * @param maxLineBytes the longest line, in bytes, emitted as {@link Line.Text}; from 1 to
@@ -44,7 +46,10 @@ public final class LineSplitter {
         }
         return Flux.defer(() -> {
                     var cutter = new LineCutter(maxLineBytes);
-                    return body.concatMapIterable(cutter::cut, PREFETCH).concatWith(Mono.fromSupplier(cutter::finish));
+                    // Reactor passes the body's error on after the lines of the buffers before it.
+                    return body.concatMapIterable(cutter::cut, PREFETCH)
+                            .concatWith(Mono.fromSupplier(cutter::finish))
+                            .onErrorMap(InvalidGzipException.class, gzip -> gzip.atLine(cutter.lineInProgress()));
                 })
                 .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
     }

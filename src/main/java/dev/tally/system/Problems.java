@@ -1,6 +1,7 @@
 package dev.tally.system;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
@@ -15,7 +16,10 @@ public final class Problems {
     public static ErrorResponseException of(HttpStatus status, String title, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setTitle(title);
-        return new ErrorResponseException(status, problem, null);
+        ErrorResponseException error = new ErrorResponseException(status, problem, null);
+        // Else a client that accepts text/event-stream gets the problem as an SSE data line.
+        error.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return error;
     }
 
     public static ErrorResponseException unknownDataset(String name) {

@@ -45,6 +45,9 @@ public record TallyProperties(
      *     and is written again in its turn
      * @param maxLineBytes longer lines are rejected as line_too_long without being held
      * @param maxRowsPerEvent skipped or rejected rows listed in one chunk event
+     * @param databaseRetry how long a chunk, or the end of a job, waits for the database to answer
+     *     again after losing its connection, retrying with exponential backoff; then the job
+     *     fails with {@code database_unavailable}
      */
     public record Ingest(
             @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
@@ -53,5 +56,6 @@ public record TallyProperties(
             @Min(1) @Max(64) @DefaultValue("4") int writeConcurrency,
             @NotNull @DefaultValue("2s") Duration commitPatience,
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
-            @Min(0) @DefaultValue("100") int maxRowsPerEvent) {}
+            @Min(0) @DefaultValue("100") int maxRowsPerEvent,
+            @NotNull @DefaultValue("30s") Duration databaseRetry) {}
 }

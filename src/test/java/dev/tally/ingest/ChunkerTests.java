@@ -2,6 +2,8 @@ package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.job.Counts;
+import dev.tally.job.JobProgress;
 import dev.tally.ndjson.Line;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,6 +53,21 @@ class ChunkerTests {
                 .then(trickle::tryEmitComplete)
                 .expectComplete()
                 .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aResumedUploadsChunksContinueTheLedgers() {
+        Flux<Line> linesAfterTheLedger = Flux.just(text(9, "a"), text(10, "b"), text(12, "c"));
+
+        StepVerifier.create(Chunker.chunks(
+                        linesAfterTheLedger,
+                        2,
+                        1_000_000,
+                        Duration.ofSeconds(10),
+                        new JobProgress(4, 7, Counts.of(5, 0, 0, 0, 0))))
+                .assertNext(chunk -> assertChunk(chunk, 5, 8, 10, 2))
+                .assertNext(chunk -> assertChunk(chunk, 6, 11, 12, 1))
+                .verifyComplete();
     }
 
     @Test

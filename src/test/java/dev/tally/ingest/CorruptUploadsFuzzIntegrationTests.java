@@ -157,7 +157,7 @@ class CorruptUploadsFuzzIntegrationTests {
         }
         SequentialModel model = SequentialModel.apply(before, valid, policy, Integer.MAX_VALUE);
 
-        List<JsonNode> events = client.events("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body);
+        List<JsonNode> events = client.events("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body, null);
 
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).as("final event %s", end).isEqualTo("completed");

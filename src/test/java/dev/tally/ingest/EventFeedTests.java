@@ -98,4 +98,13 @@ class EventFeedTests {
 
         assertThat(gone).isTrue();
     }
+
+    @Test
+    void aJobThatCouldNotStartEndsTheEventsWithItsErrorBeforeAnyEvent() {
+        EventFeed feed = new EventFeed(10);
+        IllegalStateException failure = new IllegalStateException("database unavailable");
+        feed.fail(failure);
+
+        StepVerifier.create(feed.events()).expectErrorMatches(e -> e == failure).verify();
+    }
 }

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -62,5 +66,32 @@ class RejectCodesIntegrationTests {
         assertThat(db.query("SELECT id FROM " + dataset + " ORDER BY id"))
                 .extracting(row -> row.get("id"))
                 .containsExactly(1L, 3L);
+    }
+
+    @Test
+    void aLineThatIsNotUtf8IsRejectedAndItsNeighboursAreWritten() {
+        // 0xFF never occurs in UTF-8; the row log keeps the line with U+FFFD in its place.
+        var body = new ByteArrayOutputStream();
+        body.writeBytes(lines("{\"id\":1,\"t\":\"first\"}").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes("{\"id\":2,\"t\":\"caf".getBytes(StandardCharsets.UTF_8));
+        body.write(0xFF);
+        body.writeBytes(lines("\"}", "{\"id\":3,\"t\":\"third\"}").getBytes(StandardCharsets.UTF_8));
+
+        JsonNode end = new UploadClient(port)
+                .events("typed", "", body.toByteArray(), null)
+                .getLast();
+
+        UploadPoliciesIntegrationTests.assertTotals(end, 3, 2, 0, 0, 0, 1);
+        assertThat(db.query(
+                        "SELECT line, outcome, reason, message, text FROM tally.row_log WHERE job_id = ?::uuid",
+                        end.get("job").asString()))
+                .containsExactly(Map.of(
+                        "line", 2L,
+                        "outcome", "rejected",
+                        "reason", "invalid_utf8",
+                        "message", "invalid UTF-8 sequence starting with byte 0xFF at byte offset 16",
+                        "text", "{\"id\":2,\"t\":\"caf\uFFFD\"}"));
+        assertThat(db.query("SELECT id, t FROM typed ORDER BY id"))
+                .containsExactly(Map.of("id", 1L, "t", "first"), Map.of("id", 3L, "t", "third"));
     }
 }

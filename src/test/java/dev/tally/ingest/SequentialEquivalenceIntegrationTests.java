@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Seeded random uploads with repeated keys, identical re-sends, absent fields, explicit nulls,
  * unique-index clashes and bad lines, written in small parallel chunks, compared line by line
- * and row by row with {@link SequentialModel}. Set TALLY_TEST_SEED to try other seeds.
+ * and row by row with {@link SequentialModel}; the first seed also as an atomic upload, written in
+ * one transaction, which keeps nothing when it fails. Set TALLY_TEST_SEED to try other seeds.
  */
 @TallyIntegrationTest
 class SequentialEquivalenceIntegrationTests {
@@ -40,12 +41,13 @@ class SequentialEquivalenceIntegrationTests {
         String fromEnvironment = System.getenv("TALLY_TEST_SEED");
         List<Long> seeds = fromEnvironment == null ? List.of(1L, 2L, 3L) : List.of(Long.parseLong(fromEnvironment));
         return seeds.stream().flatMap(seed -> Stream.of("skip", "update", "update-if-newer", "fail")
-                .map(policy -> Arguments.of(policy, seed)));
+                .flatMap(policy -> (seed.equals(seeds.getFirst()) ? Stream.of(false, true) : Stream.of(false))
+                        .map(atomic -> Arguments.of(policy, seed, atomic))));
     }
 
-    @ParameterizedTest(name = "{0}, seed {1}")
+    @ParameterizedTest(name = "{0}, seed {1}, atomic {2}")
     @MethodSource("uploads")
-    void anUploadEqualsApplyingItsLinesOneAtATime(String policy, long seed) {
+    void anUploadEqualsApplyingItsLinesOneAtATime(String policy, long seed, boolean atomic) {
         Random random = new Random(seed * 31 + policy.hashCode());
         db.update("TRUNCATE things");
         // Under fail an existing row stops the job at once: start that policy from an empty table.
@@ -73,7 +75,12 @@ class SequentialEquivalenceIntegrationTests {
 
         SequentialModel expected = SequentialModel.apply(before, numbered, policy, chunkSize);
         JsonNode end = new UploadClient(port)
-                .upload("things", "onConflict=" + policy + "&chunkSize=" + chunkSize, body.toString());
+                .upload(
+                        "things",
+                        "onConflict=" + policy + "&chunkSize=" + chunkSize + "&atomic=" + atomic,
+                        body.toString());
+        // A failed atomic upload keeps nothing, though its final event reports what it had done.
+        boolean keptNothing = atomic && expected.failedAt != null;
 
         List<Logged> log = db
                 .query(
@@ -82,7 +89,8 @@ class SequentialEquivalenceIntegrationTests {
                 .stream()
                 .map(row -> new Logged((Long) row.get("line"), (String) row.get("outcome"), (String) row.get("reason")))
                 .toList();
-        assertThat(firstDifference(log, expected.log, numbered)).isEmpty();
+        assertThat(firstDifference(log, keptNothing ? List.of() : expected.log, numbered))
+                .isEmpty();
         assertThat(end.get("totals").toString()).isEqualTo(expected.totals());
         if (expected.failedAt != null) {
             assertThat(end.get("event").asString()).isEqualTo("failed");
@@ -90,7 +98,10 @@ class SequentialEquivalenceIntegrationTests {
         } else {
             assertThat(end.get("event").asString()).isEqualTo("completed");
         }
-        assertThat(table()).isEqualTo(expected.table);
+        if (atomic) {
+            assertThat(end.get("committed").asBoolean()).isEqualTo(expected.failedAt == null);
+        }
+        assertThat(table()).isEqualTo(keptNothing ? before : expected.table);
     }
 
     /** The first line whose logged outcome differs, with the lines on its key, or empty. */

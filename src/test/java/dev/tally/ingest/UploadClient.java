@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
@@ -35,15 +36,20 @@ final class UploadClient {
 
     /** Every event of the upload, as NDJSON event objects, in order. */
     List<JsonNode> events(String dataset, String query, String body) {
-        return events(dataset, query, body.getBytes(StandardCharsets.UTF_8));
+        return events(dataset, query, body.getBytes(StandardCharsets.UTF_8), null);
     }
 
-    /** Every event of an upload of these bytes, whatever they are, in order. */
-    List<JsonNode> events(String dataset, String query, byte[] body) {
+    /** Every event of the upload of these bytes, sent with the given Content-Encoding (or none). */
+    List<JsonNode> events(String dataset, String query, byte[] body, String contentEncoding) {
         String response = okBody(client.post()
                 .uri("/v1/datasets/" + dataset + "/records" + (query.isEmpty() ? "" : "?" + query))
                 .contentType(MediaType.APPLICATION_NDJSON)
                 .accept(MediaType.APPLICATION_NDJSON)
+                .headers(headers -> {
+                    if (contentEncoding != null) {
+                        headers.set(HttpHeaders.CONTENT_ENCODING, contentEncoding);
+                    }
+                })
                 .bodyValue(body));
         return Arrays.stream(response == null ? new String[0] : response.split("\n"))
                 .filter(line -> !line.isBlank())

@@ -227,6 +227,39 @@ class LineSplitterTests {
     }
 
     @Test
+    void passesOnTheBodysErrorOnlyAfterTheLinesThatEndedBeforeIt() {
+        // The error follows the last buffer at once, as a socket's would, while its lines wait for demand.
+        Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
+        body.tryEmitNext(buffer("a\nb\nc\npartial"));
+        body.tryEmitError(new IllegalStateException("connection reset"));
+        StepVerifier.create(LineSplitter.split(body.asFlux(), 100).map(LineSplitterTests::describe), 0)
+                .thenRequest(1)
+                .expectNext("1:a")
+                .thenRequest(1)
+                .expectNext("2:b")
+                .thenRequest(1)
+                .expectNext("3:c")
+                .thenRequest(1)
+                .expectErrorMessage("connection reset")
+                .verify();
+    }
+
+    @Test
+    void invalidGzipIsLocatedInTheLineBeingRead() {
+        Flux<DataBuffer> body = Flux.defer(() -> Flux.just(buffer("a\n\nb")))
+                .concatWith(Flux.error(new InvalidGzipException("corrupt deflate data in gzip member 1: oops")));
+        StepVerifier.create(LineSplitter.split(body, 100).map(LineSplitterTests::describe))
+                .expectNext("1:a")
+                .expectErrorSatisfies(error -> {
+                    assertThat(error)
+                            .isInstanceOf(InvalidGzipException.class)
+                            .hasMessage("corrupt deflate data in gzip member 1: oops; decoding stopped in line 3");
+                    assertThat(((InvalidGzipException) error).line()).isEqualTo(3L);
+                })
+                .verify();
+    }
+
+    @Test
     void eachSubscriptionSplitsFromTheStart() {
         Flux<DataBuffer> body = Flux.defer(() -> Flux.just(buffer("a\nb"), buffer("c")));
         Flux<String> lines = LineSplitter.split(body, 100).map(LineSplitterTests::describe);

@@ -69,7 +69,7 @@ class DatabaseSetupIntegrationTests {
 
         assertThat(strings(created, "SELECT count(*)::text FROM tally.job")).containsExactly("1");
         assertThat(strings(created, "SELECT version FROM tally.flyway_schema_history ORDER BY installed_rank"))
-                .containsExactly(null, "1"); // Flyway's schema-creation marker, then V1
+                .containsExactly(null, "1", "2"); // Flyway's schema-creation marker, then V1 and V2
     }
 
     @Test
@@ -128,7 +128,8 @@ class DatabaseSetupIntegrationTests {
                         4,
                         Duration.ofSeconds(2),
                         DataSize.ofMegabytes(1),
-                        100),
+                        100,
+                        Duration.ofSeconds(30)),
                 List.of());
     }
 

@@ -1,0 +1,122 @@
+package dev.tally.ingest;
+
+import dev.tally.job.JobError;
+import dev.tally.upsert.SqlStates;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import org.springframework.dao.DataAccessResourceFailureException;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * How long Tally waits for a database that went away: work is tried again after 100 ms, then
+ * twice as long each time (at most 2 s), until the database has been away for the budget, {@code
+ * tally.ingest.database-retry}; then it gives up with {@link DatabaseGone}.
+ */
+final class DatabaseRetry {
+
+    static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    static final Duration LONGEST_PAUSE = Duration.ofSeconds(2);
+
+    private final Duration budget;
+    private final LongSupplier nanoTime;
+
+    DatabaseRetry(Duration budget) {
+        this(budget, System::nanoTime);
+    }
+
+    /** With another clock, for tests in virtual time. */
+    DatabaseRetry(Duration budget, LongSupplier nanoTime) {
+        this.budget = budget;
+        this.nanoTime = nanoTime;
+    }
+
+    Duration budget() {
+        return budget;
+    }
+
+    /**
+     * The database is away: a connection lost ({@link SqlStates#isConnectionLost}), or one that
+     * Spring could not obtain (it translates every failure to connect, whatever its SQLSTATE).
+     */
+    static boolean isDatabaseAway(Throwable error) {
+        return error instanceof DataAccessResourceFailureException || SqlStates.isConnectionLost(error);
+    }
+
+    /** A new outage, whose clock starts at its first pause. */
+    Outage outage() {
+        return new Outage();
+    }
+
+    /**
+     * Subscribes to {@code work} again after each error {@code retryable} accepts, within the
+     * budget counted from the first; other errors end it, and {@link DatabaseGone} once the budget
+     * is spent.
+     */
+    <T> Mono<T> retrying(Mono<T> work, Predicate<Throwable> retryable, String what) {
+        return Mono.defer(() -> {
+            Outage outage = outage();
+            return work.retryWhen(Retry.from(failures -> failures.concatMap(signal -> retryable.test(signal.failure())
+                    ? outage.pause(signal.failure(), what)
+                    : Mono.error(signal.failure()))));
+        });
+    }
+
+    /** One stretch of time without the database: when it began, and how many pauses it took. */
+    final class Outage {
+
+        private long since = -1;
+        private int pauses;
+
+        /** The database answered a moment ago: a later failure starts a new outage. */
+        void answered() {
+            since = -1;
+            pauses = 0;
+        }
+
+        /**
+         * Waits before the next try; the last one falls when the budget ends. Signals {@link
+         * DatabaseGone} once the database has been away that long.
+         */
+        Mono<Long> pause(Throwable cause, String what) {
+            long now = nanoTime.getAsLong();
+            if (since < 0) {
+                since = now;
+            }
+            Duration away = Duration.ofNanos(now - since);
+            if (away.compareTo(budget) >= 0) {
+                return Mono.error(DatabaseGone.after(what, budget, cause));
+            }
+            Duration pause = FIRST_PAUSE.multipliedBy(1L << Math.min(pauses++, 10));
+            pause = min(min(pause, LONGEST_PAUSE), budget.minus(away));
+            return Mono.delay(pause);
+        }
+
+        private static Duration min(Duration a, Duration b) {
+            return a.compareTo(b) <= 0 ? a : b;
+        }
+    }
+
+    /** The database stayed away for the whole budget; the job fails with {@code database_unavailable}. */
+    static final class DatabaseGone extends RuntimeException {
+
+        /** The job error code; a job that failed with it resumes under its Idempotency-Key. */
+        static final String CODE = "database_unavailable";
+
+        DatabaseGone(String message, Throwable cause) {
+            super(message + "; last error: " + cause.getMessage(), cause);
+        }
+
+        static DatabaseGone after(String what, Duration budget, Throwable cause) {
+            return new DatabaseGone(
+                    "%s: the database did not answer for %d ms (tally.ingest.database-retry)"
+                            .formatted(what, budget.toMillis()),
+                    cause);
+        }
+
+        JobError error() {
+            return new JobError(CODE, getMessage(), null);
+        }
+    }
+}

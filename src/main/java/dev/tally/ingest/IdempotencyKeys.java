@@ -1,0 +1,204 @@
+package dev.tally.ingest;
+
+import dev.tally.job.Counts;
+import dev.tally.job.JobDocument;
+import dev.tally.job.JobError;
+import dev.tally.job.JobProgress;
+import dev.tally.job.JobSettings;
+import dev.tally.job.JobStatus;
+import dev.tally.job.Jobs;
+import dev.tally.job.LedgerHistory;
+import dev.tally.system.Problems;
+import dev.tally.system.TallyProperties;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What an upload does whose {@code Idempotency-Key} was used before on its dataset: the first job
+ * ended for good (completed, failed by a policy, cancelled), so its outcome is replayed; it was
+ * interrupted (aborted, or failed because the database was lost), so this upload resumes it; or
+ * it still runs, or had other settings, and the upload is refused with 409.
+ */
+@Component
+class IdempotencyKeys {
+
+    private final Jobs jobs;
+    private final LedgerHistory ledger;
+    private final int maxRowsPerEvent;
+
+    IdempotencyKeys(Jobs jobs, LedgerHistory ledger, TallyProperties properties) {
+        this.jobs = jobs;
+        this.ledger = ledger;
+        this.maxRowsPerEvent = properties.ingest().maxRowsPerEvent();
+    }
+
+    /** What a repeated upload does with the first job. */
+    sealed interface Repeat {
+
+        /** Returns the ended job's outcome and writes nothing. */
+        record Replay(JobDocument job) implements Repeat {}
+
+        /** Continues the job, now running again, after what its ledger holds. */
+        record Resume(JobDocument job, JobProgress progress) implements Repeat {}
+    }
+
+    /**
+     * The repeat this upload is, empty when it has no key or its key is new; a 409 when the first
+     * job still runs, was just resumed by another upload, or had other settings.
+     */
+    Mono<Repeat> repeatOf(JobSettings settings) {
+        String key = settings.idempotencyKey();
+        if (key == null) {
+            return Mono.empty();
+        }
+        return jobs.findByKey(settings.dataset(), key).flatMap(job -> {
+            List<String> differences = differences(job, settings);
+            if (!differences.isEmpty()) {
+                return Mono.error(Problems.of(
+                        HttpStatus.CONFLICT,
+                        "Idempotency-Key reused with other settings",
+                        "Idempotency-Key '%s' belongs to job %s, sent with other settings: %s. Send it again with the first upload's settings, or use a new key"
+                                .formatted(key, job.job(), String.join(", ", differences))));
+            }
+            JobStatus status = status(job);
+            if (status == JobStatus.RUNNING) {
+                return Mono.error(stillRunning(key, job.job()));
+            }
+            if (!resumable(job, status)) {
+                return Mono.just(new Repeat.Replay(job));
+            }
+            return jobs.reopen(job.job(), status)
+                    .flatMap(reopened -> reopened
+                            ? ledger.progress(job.job()).map(progress -> (Repeat) new Repeat.Resume(job, progress))
+                            : Mono.error(stillRunning(key, job.job())));
+        });
+    }
+
+    /** Creates a new job; of two uploads racing with the same new key, the key's unique index refuses the second. */
+    Mono<Void> create(UUID id, JobSettings settings, Instant startedAt) {
+        return jobs.create(id, settings, startedAt)
+                .onErrorMap(
+                        DuplicateKeyException.class,
+                        e -> Problems.of(
+                                HttpStatus.CONFLICT,
+                                "Idempotency-Key in use",
+                                "Another upload with Idempotency-Key '%s' started at the same time and runs; send it again once it ended"
+                                        .formatted(settings.idempotencyKey())));
+    }
+
+    /**
+     * The ended job's events as its uploader saw them: {@code job}, one {@code chunk} per chunk
+     * the ledger holds, and the final one. The body is read and released unparsed, so the
+     * response ends once the client has sent it, as for an upload that ran.
+     */
+    Flux<JobEvent> replay(JobDocument job, Flux<DataBuffer> body) {
+        Flux<JobEvent> chunks = Flux.defer(() -> {
+            Counts[] totals = {Counts.ZERO};
+            // One row more than an event lists, so that the event knows it was truncated.
+            return ledger.chunks(job.job(), maxRowsPerEvent + 1).map(record -> {
+                totals[0] = totals[0].plus(record.counts());
+                return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
+            });
+        });
+        Flux<JobEvent> events = Flux.concat(Mono.just(started(job)), chunks, Mono.fromSupplier(() -> ended(job)));
+        // Released by map, not doOnNext: then() would hand each buffer to the discard hook as well.
+        return events.mergeWith(body.map(DataBufferUtils::release).thenMany(Flux.empty()));
+    }
+
+    private static boolean resumable(JobDocument job, JobStatus status) {
+        return status == JobStatus.ABORTED
+                || (status == JobStatus.FAILED
+                        && job.error() != null
+                        && DatabaseRetry.DatabaseGone.CODE.equals(
+                                job.error().path("code").asString(null)));
+    }
+
+    /** The settings that decide what a line does; chunkSize only groups lines, so it may differ. */
+    private static List<String> differences(JobDocument job, JobSettings settings) {
+        List<String> differences = new ArrayList<>();
+        differ(
+                differences,
+                "onConflict",
+                job.onConflict(),
+                settings.onConflict().wireName());
+        differ(differences, "maxRejects", job.maxRejects(), settings.maxRejects());
+        differ(differences, "atomic", job.atomic(), settings.atomic());
+        differ(differences, "dryRun", job.dryRun(), settings.dryRun());
+        differ(differences, "unknownFields", job.unknownFields(), settings.ignoreUnknownFields() ? "ignore" : "reject");
+        return differences;
+    }
+
+    private static void differ(List<String> differences, String name, Object first, Object now) {
+        if (!Objects.equals(first, now)) {
+            differences.add("%s=%s, first %s".formatted(name, show(now), show(first)));
+        }
+    }
+
+    private static String show(Object value) {
+        return value == null ? "none" : value.toString();
+    }
+
+    private static RuntimeException stillRunning(String key, UUID job) {
+        return Problems.of(
+                HttpStatus.CONFLICT,
+                "Idempotency-Key in use",
+                "The upload with Idempotency-Key '%s' still runs as job %s; send it again once that job ended (GET /v1/jobs/%s)"
+                        .formatted(key, job, job));
+    }
+
+    private static JobStatus status(JobDocument job) {
+        return JobStatus.valueOf(job.status().toUpperCase(Locale.ROOT));
+    }
+
+    private static JobEvent.Started started(JobDocument job) {
+        return new JobEvent.Started(
+                job.job(),
+                job.dataset(),
+                job.onConflict(),
+                job.chunkSize(),
+                job.atomic(),
+                job.dryRun(),
+                job.startedAt().toInstant());
+    }
+
+    private static JobEvent.Ended ended(JobDocument job) {
+        Instant endedAt = job.endedAt() == null ? Instant.now() : job.endedAt().toInstant();
+        long ms = Math.max(
+                1, Duration.between(job.startedAt().toInstant(), endedAt).toMillis());
+        Counts totals = job.totals();
+        return new JobEvent.Ended(
+                job.job(),
+                job.chunks() + 1L,
+                status(job),
+                totals,
+                job.chunks(),
+                ms,
+                totals.received() * 1000.0 / ms,
+                error(job.error()),
+                null);
+    }
+
+    private static JobError error(JsonNode error) {
+        if (error == null || error.isNull()) {
+            return null;
+        }
+        JsonNode line = error.path("line");
+        return new JobError(
+                error.path("code").asString(null),
+                error.path("message").asString(null),
+                line.isNumber() ? line.asLong() : null);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.tally.ingest;
+
+import dev.tally.dataset.TableSchema;
+import dev.tally.job.ChunkLedger;
+import dev.tally.job.JobError;
+import dev.tally.upsert.ChunkUpsert;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An upload written in one transaction, for {@code atomic=true} and {@code dryRun=true}: its chunks
+ * are written one after another, in order, on one connection, and each chunk's result is emitted
+ * as soon as it is written, before anything commits. At the end the transaction commits only if no
+ * chunk stopped the job, the upload was not abandoned and it is not a dry run; otherwise it rolls
+ * back and the table is as it was.
+ *
+ * <p>An atomic upload writes its ledger and row log in its transaction, so they hold what
+ * committed: everything or nothing. A dry run writes them beside it, on a second connection that
+ * commits each chunk's at once, so that after the rollback its job keeps the would-be totals and
+ * row log. No chunk is held once written: Tally's memory stays bounded however long the upload;
+ * the row locks and the transaction's size on the server are the price of asking for one.
+ */
+final class OneTransaction {
+
+    private final ConnectionFactory connections;
+    private final ChunkUpsert upsert;
+    private final TableSchema schema;
+    private final UUID job;
+    private final Long maxRejects;
+    private final boolean dryRun;
+    private final JsonMapper json;
+    private volatile boolean committed;
+
+    OneTransaction(
+            ConnectionFactory connections,
+            ChunkUpsert upsert,
+            TableSchema schema,
+            UUID job,
+            Long maxRejects,
+            boolean dryRun,
+            JsonMapper json) {
+        this.connections = connections;
+        this.upsert = upsert;
+        this.schema = schema;
+        this.job = job;
+        this.maxRejects = maxRejects;
+        this.dryRun = dryRun;
+        this.json = json;
+    }
+
+    /**
+     * Writes the chunks in order, one at a time (the next is requested once the previous one is
+     * written), and emits each one's result; ends after the first chunk that stops the job. Then
+     * commits or rolls back, as the class says, and completes; a failed commit is signalled as
+     * the error. On error or cancel the transaction rolls back.
+     *
+     * @param abandoned asked once, at the end: whether the upload was given up (its client went away)
+     */
+    Flux<ChunkResult> write(Flux<ParsedChunk> chunks, BooleanSupplier abandoned) {
+        if (!dryRun) {
+            return inTransaction(chunks, null, abandoned);
+        }
+        return Flux.usingWhen(
+                Mono.from(connections.create()),
+                ledger -> inTransaction(chunks, ledger, abandoned),
+                ledger -> Mono.from(ledger.close()));
+    }
+
+    /** Whether the transaction committed; false until it has, and always for a dry run. */
+    boolean committed() {
+        return committed;
+    }
+
+    /** The chunks on one transaction; the ledger on {@code ledger}, or in the transaction when null. */
+    private Flux<ChunkResult> inTransaction(Flux<ParsedChunk> chunks, Connection ledger, BooleanSupplier abandoned) {
+        return Flux.defer(() -> {
+            Progress progress = new Progress();
+            return Flux.usingWhen(
+                    Mono.from(connections.create()),
+                    data -> Mono.from(data.beginTransaction())
+                            .thenMany(chunks.concatMap(
+                                    chunk -> writeChunk(data, ledger == null ? data : ledger, chunk, progress), 1))
+                            .takeUntil(result -> result instanceof ChunkResult.Stopped),
+                    data -> end(data, !dryRun && !progress.stopped && !abandoned.getAsBoolean()),
+                    (data, error) -> rollbackAndClose(data),
+                    this::rollbackAndClose);
+        });
+    }
+
+    /**
+     * Writes one chunk and its ledger row, unless it stops the job. The chunk's savepoint is
+     * released once written, so that chunks do not nest one in another on the server.
+     */
+    private Mono<ChunkResult> writeChunk(Connection data, Connection ledger, ParsedChunk chunk, Progress progress) {
+        return upsert.write(data, chunk.rows())
+                .flatMap(written -> upsert.release(data).thenReturn(written))
+                .map(written -> ChunkOutcomes.of(job, chunk, written, schema, json))
+                .flatMap(outcomes -> {
+                    JobError stop = outcomes.firstKeyExists() != null
+                            ? Stops.keyExists(outcomes.firstKeyExists(), schema, json)
+                            : Stops.tooManyRejects(outcomes.record(), progress.rejected, maxRejects);
+                    if (stop != null) {
+                        progress.stopped = true;
+                        return Mono.just(new ChunkResult.Stopped(chunk.number(), stop));
+                    }
+                    progress.rejected += outcomes.record().counts().rejected();
+                    return ChunkLedger.record(ledger, outcomes.record())
+                            .map(cancelRequested -> new ChunkResult.Written(outcomes.record(), cancelRequested));
+                });
+    }
+
+    private Mono<Void> end(Connection data, boolean keep) {
+        Mono<Void> end = keep
+                ? Mono.from(data.commitTransaction()).then(Mono.fromRunnable(() -> committed = true))
+                : Mono.from(data.rollbackTransaction());
+        return end.onErrorResume(error -> close(data).then(Mono.error(error))).then(close(data));
+    }
+
+    private Mono<Void> rollbackAndClose(Connection data) {
+        return Mono.from(data.rollbackTransaction()).onErrorComplete().then(close(data));
+    }
+
+    private static Mono<Void> close(Connection connection) {
+        return Mono.defer(() -> Mono.from(connection.close()));
+    }
+
+    /** What the chunks written so far add up to, as far as stopping the job goes. */
+    private static final class Progress {
+        long rejected;
+        boolean stopped;
+    }
+}

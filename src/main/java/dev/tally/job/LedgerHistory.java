@@ -1,0 +1,115 @@
+package dev.tally.job;
+
+import io.r2dbc.spi.Readable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** A job's ledger read back: how far it got, to resume it, and its chunks, to replay their events. */
+@Component
+public class LedgerHistory {
+
+    private static final String PROGRESS_SQL = """
+            SELECT coalesce(max(chunk), 0) AS chunks, coalesce(max(last_line), 0) AS last_line,
+                   coalesce(sum(received), 0) AS received, coalesce(sum(inserted), 0) AS inserted,
+                   coalesce(sum(updated), 0) AS updated, coalesce(sum(unchanged), 0) AS unchanged,
+                   coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected
+            FROM tally.chunk WHERE job_id = $1
+            """;
+
+    // Each chunk with the first $2 rows of its row log of each outcome; the range scan uses the
+    // row log's primary key (job_id, line).
+    private static final String CHUNKS_SQL = """
+            SELECT c.chunk, c.first_line, c.last_line, c.received, c.inserted, c.updated, c.unchanged,
+                   c.skipped, c.rejected, r.line, r.outcome, r.reason, r.key::text AS key, r.message
+            FROM tally.chunk c
+            LEFT JOIN LATERAL (
+                SELECT l.line, l.outcome, l.reason, l.key, l.message,
+                       row_number() OVER (PARTITION BY l.outcome ORDER BY l.line) AS n
+                FROM tally.row_log l
+                WHERE l.job_id = c.job_id AND l.line BETWEEN c.first_line AND c.last_line
+            ) r ON r.n <= $2
+            WHERE c.job_id = $1
+            ORDER BY c.chunk, r.line
+            """;
+
+    private final DatabaseClient db;
+
+    LedgerHistory(DatabaseClient db) {
+        this.db = db;
+    }
+
+    /** The chunks, last line and totals the ledger holds for the job; {@link JobProgress#NONE} for none. */
+    public Mono<JobProgress> progress(UUID job) {
+        return db.sql(PROGRESS_SQL)
+                .bind("$1", job)
+                .map(row -> new JobProgress(
+                        number(row, "chunks").intValue(),
+                        number(row, "last_line").longValue(),
+                        counts(row)))
+                .one();
+    }
+
+    /**
+     * The job's committed chunks in order, each with at most {@code rowsPerOutcome} skipped and
+     * as many rejected rows of its row log, in line order, without their text. Streamed.
+     */
+    public Flux<ChunkRecord> chunks(UUID job, int rowsPerOutcome) {
+        return db.sql(CHUNKS_SQL)
+                .bind("$1", job)
+                .bind("$2", rowsPerOutcome)
+                .map((row, meta) -> new Entry(
+                        row.get("chunk", Integer.class),
+                        row.get("first_line", Long.class),
+                        row.get("last_line", Long.class),
+                        counts(row),
+                        loggedRow(row)))
+                .all()
+                .bufferUntilChanged(Entry::chunk)
+                .map(entries -> {
+                    Entry first = entries.getFirst();
+                    List<LoggedRow> rows = new ArrayList<>(entries.size());
+                    entries.stream().map(Entry::row).filter(r -> r != null).forEach(rows::add);
+                    return new ChunkRecord(
+                            job, first.chunk(), first.firstLine(), first.lastLine(), first.counts(), rows);
+                });
+    }
+
+    /** One row of {@link #CHUNKS_SQL}: a chunk and one of its logged rows, or none. */
+    private record Entry(int chunk, long firstLine, long lastLine, Counts counts, LoggedRow row) {}
+
+    private static LoggedRow loggedRow(Readable row) {
+        Long line = row.get("line", Long.class);
+        if (line == null) {
+            return null;
+        }
+        LoggedRow.Outcome outcome = "skipped".equals(row.get("outcome", String.class))
+                ? LoggedRow.Outcome.SKIPPED
+                : LoggedRow.Outcome.REJECTED;
+        return new LoggedRow(
+                line,
+                outcome,
+                row.get("reason", String.class),
+                row.get("key", String.class),
+                row.get("message", String.class),
+                null);
+    }
+
+    private static Counts counts(Readable row) {
+        return new Counts(
+                number(row, "received").longValue(),
+                number(row, "inserted").longValue(),
+                number(row, "updated").longValue(),
+                number(row, "unchanged").longValue(),
+                number(row, "skipped").longValue(),
+                number(row, "rejected").longValue());
+    }
+
+    private static Number number(Readable row, String column) {
+        return (Number) row.get(column);
+    }
+}
