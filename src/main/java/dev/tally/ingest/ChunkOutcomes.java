@@ -8,6 +8,7 @@ import dev.tally.job.LoggedRow;
 import dev.tally.job.LoggedRow.Outcome;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.ParsedLine.Row;
+import dev.tally.record.RejectCode;
 import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.UpsertResult;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +25,14 @@ import tools.jackson.databind.json.JsonMapper;
  * lines in line order, from the parse rejects and what the upsert counted and named.
  *
  * @param firstKeyExists under policy {@code fail}, the first row whose key existed, else null
+ * @param refused whether the database refused a row ({@code constraint_violation}, {@code db_error})
  */
-record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
+record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, boolean refused) {
 
     static ChunkOutcomes of(UUID job, ParsedChunk chunk, UpsertResult written, TableSchema schema, JsonMapper json) {
         long skipped = 0;
         RowOutcome.KeyExists firstKeyExists = null;
+        boolean refused = false;
         List<LoggedRow> log = new ArrayList<>();
         for (ParsedLine.Reject reject : chunk.rejects()) {
             String key = reject.key() == null ? null : json.writeValueAsString(reject.key());
@@ -43,7 +46,8 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
                     log.add(new LoggedRow(
                             s.row().line(), Outcome.SKIPPED, s.reason(), key(s.row(), schema, json), null, null));
                 }
-                case RowOutcome.Rejected r ->
+                case RowOutcome.Rejected r -> {
+                    refused |= r.code() == RejectCode.CONSTRAINT_VIOLATION || r.code() == RejectCode.DB_ERROR;
                     log.add(new LoggedRow(
                             r.row().line(),
                             Outcome.REJECTED,
@@ -51,6 +55,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
                             key(r.row(), schema, json),
                             r.message(),
                             text(r.row().text())));
+                }
                 case RowOutcome.KeyExists k -> {
                     if (firstKeyExists == null
                             || k.row().line() < firstKeyExists.row().line()) {
@@ -67,7 +72,9 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists) {
                     .formatted(chunk.number(), chunk.received(), counts.received()));
         }
         return new ChunkOutcomes(
-                new ChunkRecord(job, chunk.number(), chunk.firstLine(), chunk.lastLine(), counts, log), firstKeyExists);
+                new ChunkRecord(job, chunk.number(), chunk.firstLine(), chunk.lastLine(), counts, log),
+                firstKeyExists,
+                refused);
     }
 
     static String key(Row row, TableSchema schema, JsonMapper json) {

@@ -28,7 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
  * for its turn holds its row locks, which an earlier chunk may need (a unique value the later
  * chunk moves away, which the key gate cannot see). So every {@code patience} a waiting chunk
  * asks PostgreSQL whether it blocks another transaction; if it does, it rolls back, freeing its
- * locks, and is written again once its turn has come.
+ * locks, and is written again once its turn has come. The other way round, a chunk written ahead
+ * of its turn may find a value taken that an earlier chunk is about to free: a row the database
+ * refuses then is refused for good only when its chunk, written again in its turn, still is.
  */
 final class ChunkTransaction {
 
@@ -82,29 +84,45 @@ final class ChunkTransaction {
                         : Mono.just(new ChunkResult.Dropped(chunk.number())))));
     }
 
-    /** One transaction; empty when the turn did not come within {@code wait} and it rolled back. */
+    /**
+     * One transaction; empty when it rolled back to be written again in its turn: the turn did not
+     * come within {@code wait}, or the database refused a row while an earlier chunk was still
+     * writing. Such a refusal is not final, since that chunk may free the very value (a unique
+     * one, a referenced key) the row needs, which the key gate cannot see.
+     */
     private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
                         recovery.connect(),
-                        connection -> Mono.from(connection.beginTransaction())
-                                .then(upsert.write(connection, chunk.rows()))
-                                .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
-                                .flatMap(outcomes -> outcomes.firstKeyExists() == null
-                                        ? awaitTurn(connection, turn, wait)
-                                                .flatMap(previous -> previous.isPresent()
-                                                        ? commitInTurn(connection, outcomes, previous.get(), turn)
-                                                                .map(Optional::of)
-                                                        : rollback(connection, Optional.<ChunkResult>empty()))
-                                                .switchIfEmpty(Mono.defer(() -> rollback(
-                                                        connection,
-                                                        Optional.of(new ChunkResult.Dropped(chunk.number())))))
-                                        : rollback(
-                                                connection, Optional.of(keyExists(chunk, outcomes.firstKeyExists())))),
+                        connection -> {
+                            boolean inTurn = wait == null || turn.previousSettled();
+                            return Mono.from(connection.beginTransaction())
+                                    .then(upsert.write(connection, chunk.rows()))
+                                    .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
+                                    .flatMap(outcomes -> outcomes.firstKeyExists() != null
+                                            ? rollback(
+                                                    connection,
+                                                    Optional.of(keyExists(chunk, outcomes.firstKeyExists())))
+                                            : outcomes.refused() && !inTurn
+                                                    ? rollback(connection, Optional.<ChunkResult>empty())
+                                                    : commitWhenInTurn(connection, chunk, outcomes, turn, wait));
+                        },
                         connection -> Mono.from(connection.close()),
                         (connection, error) -> rollbackAndClose(connection),
                         this::rollbackAndClose)
                 .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20)).filter(SqlStates::isRetryable))
                 .flatMap(Mono::justOrEmpty);
+    }
+
+    /** Commits in the chunk's turn; an empty Optional when it yielded instead, Dropped when the previous stopped. */
+    private Mono<Optional<ChunkResult>> commitWhenInTurn(
+            Connection connection, ParsedChunk chunk, ChunkOutcomes outcomes, Turn turn, Duration wait) {
+        return awaitTurn(connection, turn, wait)
+                .flatMap(previous -> previous.isPresent()
+                        ? commitInTurn(connection, outcomes, previous.get(), turn)
+                                .map(Optional::of)
+                        : rollback(connection, Optional.<ChunkResult>empty()))
+                .switchIfEmpty(
+                        Mono.defer(() -> rollback(connection, Optional.of(new ChunkResult.Dropped(chunk.number())))));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import dev.tally.job.Counts;
+import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -9,9 +10,9 @@ import reactor.core.publisher.Sinks;
  * totals it committed with, so that the committed chunks are a prefix of the upload and a job that
  * stops at chunk k keeps nothing after it.
  *
- * @param previous the totals after the previous chunk committed; empty when it did not
+ * @param before the previous chunk's totals once it committed; empty when it did not
  */
-record Turn(Mono<Counts> previous, Sinks.One<Counts> mine) {
+record Turn(Sinks.One<Counts> before, Sinks.One<Counts> mine) {
 
     static Turn first() {
         return first(Counts.ZERO);
@@ -19,11 +20,23 @@ record Turn(Mono<Counts> previous, Sinks.One<Counts> mine) {
 
     /** The first chunk of an upload that resumes a job whose ledger already holds these totals. */
     static Turn first(Counts before) {
-        return new Turn(Mono.just(before), Sinks.one());
+        Sinks.One<Counts> start = Sinks.one();
+        start.tryEmitValue(before);
+        return new Turn(start, Sinks.one());
     }
 
     Turn next() {
-        return new Turn(mine.asMono(), Sinks.one());
+        return new Turn(mine, Sinks.one());
+    }
+
+    /** The totals after the previous chunk committed; empty when it did not. */
+    Mono<Counts> previous() {
+        return before.asMono();
+    }
+
+    /** Whether the previous chunk has committed or stopped by now, so that no earlier chunk is still writing. */
+    boolean previousSettled() {
+        return Boolean.TRUE.equals(before.scan(Scannable.Attr.TERMINATED));
     }
 
     void committed(Counts totals) {

@@ -34,6 +34,19 @@ final class Messages {
         return out.append(end < text.length() ? "…\"" : "\"").toString();
     }
 
+    /**
+     * Control characters as {@code \\uXXXX}: Jackson quotes the client's bytes in some messages
+     * (an unrecognised token), and PostgreSQL's text cannot hold a NUL.
+     */
+    private static String escapeControls(String message) {
+        StringBuilder out = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return out.toString();
+    }
+
     /** A number's text as sent, cut short when long. */
     static String number(String text) {
         return text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED) + "…";
@@ -74,7 +87,7 @@ final class Messages {
         if (to > 0) {
             message = message.substring(0, from) + message.substring(to + 1);
         }
-        message = message.replace('\n', ' ').strip();
+        message = escapeControls(message.replace('\n', ' ').strip());
         TokenStreamLocation location = e.getLocation();
         return location != null && location.getColumnNr() > 0
                 ? message + " at column " + location.getColumnNr()

@@ -32,7 +32,13 @@ final class Numbers {
             return box(parser, type, parser.getLongValue());
         }
         if (token == JsonToken.VALUE_NUMBER_FLOAT) {
-            BigDecimal value = parser.getDecimalValue();
+            BigDecimal value = decimal(parser);
+            if (value == null) {
+                return outOfRange(parser, type);
+            }
+            if (value.signum() == 0) {
+                return box(parser, type, 0); // 0e999999999 is zero, though its exponent has many digits
+            }
             if (!isIntegral(value)) {
                 return Problem.mismatch(
                         "expected an integer for " + type.sqlType() + ", got " + Messages.number(parser.getString()));
@@ -68,7 +74,10 @@ final class Numbers {
         if (!isNumber(parser.currentToken())) {
             return Problem.mismatch("expected a number for " + type.sqlType() + ", got " + Messages.got(parser));
         }
-        BigDecimal value = parser.getDecimalValue();
+        BigDecimal value = decimal(parser);
+        if (value == null) {
+            return outOfRange(parser, type);
+        }
         if (value.signum() == 0) {
             return BigDecimal.valueOf(0, Math.max(type.precision() < 0 ? 0 : type.scale(), 0));
         }
@@ -119,14 +128,24 @@ final class Numbers {
         return real ? (Object) Float.valueOf((float) value) : (Object) Double.valueOf(value);
     }
 
+    /**
+     * The number exactly, or null when its exponent is beyond BigDecimal's (an int): Jackson then
+     * throws NumberFormatException, which is no JSON error and would escape the parser.
+     */
+    private static BigDecimal decimal(JsonParser parser) {
+        try {
+            return parser.getDecimalValue();
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static boolean isNumber(JsonToken token) {
         return token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT;
     }
 
     private static boolean isIntegral(BigDecimal value) {
-        return value.scale() <= 0
-                || value.signum() == 0
-                || value.stripTrailingZeros().scale() <= 0;
+        return value.scale() <= 0 || value.stripTrailingZeros().scale() <= 0;
     }
 
     /** Digits before the point of a non-zero value: 123.4 has 3, 0.05 has -1. */

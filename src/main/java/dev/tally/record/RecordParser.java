@@ -91,11 +91,28 @@ public final class RecordParser {
                     bytes[invalid] & 0xFF, invalid);
             return new Reject(number, RejectCode.INVALID_UTF8, message, null, bytes);
         }
+        int nul = leadingNul(bytes);
+        if (nul >= 0) {
+            return invalidJson(number, bytes, "NUL byte at byte offset " + nul);
+        }
         try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             return new LineReader(number, bytes, parser).read();
         } catch (StreamReadException | StreamConstraintsException e) {
             return invalidJson(number, bytes, Messages.jsonError(e));
         }
+    }
+
+    /**
+     * The offset of a NUL among the first four bytes, or -1. Jackson would take such a line for
+     * UTF-16 or UTF-32 and might accept it; in UTF-8 a raw NUL is never valid JSON.
+     */
+    private static int leadingNul(byte[] bytes) {
+        for (int i = 0, n = Math.min(4, bytes.length); i < n; i++) {
+            if (bytes[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Reject invalidJson(long number, byte[] bytes, String message) {

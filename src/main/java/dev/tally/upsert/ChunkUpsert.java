@@ -176,14 +176,26 @@ public final class ChunkUpsert {
     }
 
     private static RowOutcome rejected(Row row, Throwable error) {
-        String message = error.getMessage();
-        if (error instanceof PostgresqlException postgres) {
-            ErrorDetails details = postgres.getErrorDetails();
-            message = details.getMessage()
-                    + details.getDetail().map(d -> ": " + d).orElse("");
-        }
         RejectCode code =
                 SqlStates.isConstraintViolation(error) ? RejectCode.CONSTRAINT_VIOLATION : RejectCode.DB_ERROR;
-        return new RowOutcome.Rejected(row, code, message);
+        return new RowOutcome.Rejected(row, code, message(error));
+    }
+
+    /**
+     * The database's message and detail. A constraint the message does not name (a trigger may
+     * raise a constraint's SQLSTATE with a message of its own) is named after it.
+     */
+    private static String message(Throwable error) {
+        if (!(error instanceof PostgresqlException postgres)) {
+            return error.getMessage();
+        }
+        ErrorDetails details = postgres.getErrorDetails();
+        StringBuilder message = new StringBuilder(details.getMessage());
+        details.getConstraintName()
+                .filter(name -> !details.getMessage().contains('"' + name + '"'))
+                .ifPresent(
+                        name -> message.append(" (constraint \"").append(name).append("\")"));
+        details.getDetail().ifPresent(detail -> message.append(": ").append(detail));
+        return message.toString();
     }
 }

@@ -9,7 +9,9 @@ import java.util.Set;
 /**
  * Database errors classified once, by SQLSTATE: a row caused it (it is isolated and rejected), the
  * chunk may simply run again, or the connection is lost (the chunk is recovered, see {@code
- * ingest.ChunkRecovery}); anything else fails the job.
+ * ingest.ChunkRecovery}); anything else fails the job. A row-level error is a {@code
+ * constraint_violation} when its SQLSTATE is of class 23, whoever raised it (a trigger's {@code
+ * RAISE … USING ERRCODE = 'check_violation'} too), and a {@code db_error} otherwise.
  */
 public final class SqlStates {
 
@@ -17,7 +19,11 @@ public final class SqlStates {
 
     private SqlStates() {}
 
-    /** Data (22), integrity (23), cardinality (21), check option (44) and raised (P0) errors. */
+    /**
+     * Errors a row's values cause: data (22), integrity (23), cardinality (21), check option (44),
+     * raised in PL/pgSQL (P0: RAISE, ASSERT), and program limit exceeded (54000: an index entry or
+     * a row too large). A connection, serialization or statement error never is.
+     */
     public static boolean isRowLevel(Throwable error) {
         String state = sqlState(error);
         return state != null
@@ -25,7 +31,8 @@ public final class SqlStates {
                         || state.startsWith("23")
                         || state.startsWith("21")
                         || state.startsWith("44")
-                        || state.startsWith("P0"));
+                        || state.startsWith("P0")
+                        || state.equals("54000"));
     }
 
     /** Serialization failure or deadlock: the chunk may simply be run again. */

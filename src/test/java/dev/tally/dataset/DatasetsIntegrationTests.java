@@ -25,9 +25,9 @@ class DatasetsIntegrationTests {
                 .contentType(MediaType.APPLICATION_JSON)
                 .expectBody()
                 .jsonPath("$.datasets[*].name")
-                .isEqualTo(List.of("customers", "things", "typed"))
+                .isEqualTo(List.of("customers", "things", "typed", "refused"))
                 .jsonPath("$.datasets[*].table")
-                .isEqualTo(List.of("public.customers", "public.things", "public.typed"));
+                .isEqualTo(List.of("public.customers", "public.things", "public.typed", "public.refused"));
     }
 
     @Test

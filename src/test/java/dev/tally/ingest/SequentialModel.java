@@ -72,6 +72,12 @@ final class SequentialModel {
             reject(line, "missing_required");
             return;
         }
+        // A line with every column an insert needs takes the insert statement, which checks CHECK
+        // constraints before it looks for a conflict: a negative qty is refused even where the key exists.
+        if (line.has("label") && line.has("qty") && ((Number) line.fields().get("qty")).longValue() < 0) {
+            reject(line, "constraint_violation");
+            return;
+        }
         Thing stored = table.get(line.id());
         if (stored == null) {
             insert(line);
@@ -106,6 +112,10 @@ final class SequentialModel {
                 line.fields().get("version") == null
                         ? null
                         : ((Number) line.fields().get("version")).longValue());
+        if (unindexable(thing.code())) {
+            reject(line, "db_error");
+            return;
+        }
         if (codeTaken(thing.code(), line.id())) {
             reject(line, "constraint_violation");
             return;
@@ -128,12 +138,28 @@ final class SequentialModel {
             unchanged++;
             return;
         }
+        if (next.qty() < 0) {
+            reject(line, "constraint_violation");
+            return;
+        }
+        if (!Objects.equals(next.code(), stored.code()) && unindexable(next.code())) {
+            reject(line, "db_error");
+            return;
+        }
         if (!Objects.equals(next.code(), stored.code()) && codeTaken(next.code(), line.id())) {
             reject(line, "constraint_violation");
             return;
         }
         table.put(line.id(), next);
         updated++;
+    }
+
+    /**
+     * A code too long for an entry of the unique index on code (PostgreSQL's B-tree limit is 2704
+     * bytes); the generators make codes either well below it or, incompressible, well above.
+     */
+    private static boolean unindexable(String code) {
+        return code != null && code.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 2704;
     }
 
     private boolean codeTaken(String code, long id) {

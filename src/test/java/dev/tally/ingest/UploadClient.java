@@ -18,9 +18,14 @@ final class UploadClient {
     private final WebTestClient client;
 
     UploadClient(int port) {
+        this(port, Duration.ofMinutes(3));
+    }
+
+    /** A client whose requests fail when their response has not ended within {@code timeout}. */
+    UploadClient(int port, Duration timeout) {
         this.client = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofMinutes(3))
+                .responseTimeout(timeout)
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024))
                 .build();
     }

@@ -309,6 +309,27 @@ class RecordParserTests {
         };
     }
 
+    @Test
+    void aLineInUtf16IsInvalidJsonNotDecodedAsUtf16() {
+        for (var charset : List.of(
+                StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE, java.nio.charset.Charset.forName("UTF-32BE"))) {
+            byte[] bytes = ("{\"id\":1" + VALID_REST).getBytes(charset);
+
+            ParsedLine parsed = parser.parse(new Line.Text(1, bytes));
+
+            assertThat(parsed).as(charset.name()).isInstanceOf(Reject.class);
+            assertThat(((Reject) parsed).code()).isEqualTo(RejectCode.INVALID_JSON);
+        }
+    }
+
+    @Test
+    void aNulByteInAnUnrecognisedTokenStaysOutOfTheMessage() {
+        Reject reject = (Reject) parser.parse(line(1, "{\"id\":1,\"name\":nu\u0000ll}"));
+
+        assertThat(reject.code()).isEqualTo(RejectCode.INVALID_JSON);
+        assertThat(reject.message()).doesNotContain("\u0000").contains("\\u0000");
+    }
+
     private static TableSchema nullableVersion() {
         TableSchema c = customers();
         List<Column> columns = new ArrayList<>(c.columns());

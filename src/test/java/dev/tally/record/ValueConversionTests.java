@@ -74,6 +74,26 @@ class ValueConversionTests {
     }
 
     @Test
+    void aNumberWhoseExponentIsBeyondBigDecimalsIsOutOfRange() {
+        assertRejected(
+                BIGINT,
+                "1e9999999999",
+                RejectCode.OUT_OF_RANGE,
+                "field \"v\": 1e9999999999 is out of range for bigint");
+        assertThat(code(INTEGER, "-1.5e-9999999999")).isEqualTo(RejectCode.OUT_OF_RANGE);
+        assertThat(code(NUMERIC, "1e9999999999")).isEqualTo(RejectCode.OUT_OF_RANGE);
+        assertThat(code(numeric(5, 2), "1e-9999999999")).isEqualTo(RejectCode.OUT_OF_RANGE);
+        assertThat(code(DOUBLE, "1e9999999999")).isEqualTo(RejectCode.OUT_OF_RANGE);
+    }
+
+    @Test
+    void zeroIsZeroHoweverLargeItsExponent() {
+        assertThat(value(BIGINT, "0e999999999")).isEqualTo(0L);
+        assertThat(value(SMALLINT, "-0.0e400")).isEqualTo((short) 0);
+        assertThat(value(INTEGER, "0E+20")).isEqualTo(0);
+    }
+
+    @Test
     void nonIntegralNumberOrNonNumberIsTypeMismatchForAnInteger() {
         assertRejected(BIGINT, "1.5", RejectCode.TYPE_MISMATCH, "field \"v\": expected an integer for bigint, got 1.5");
         assertRejected(
