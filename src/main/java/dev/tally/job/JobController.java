@@ -2,6 +2,7 @@ package dev.tally.job;
 
 import dev.tally.system.Problems;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
@@ -16,11 +17,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /v1/jobs/{id}}, its row log {@code GET /v1/jobs/{id}/rows}, and {@code DELETE
+ * {@code GET /v1/jobs}, {@code GET /v1/jobs/{id}}, its row log {@code GET /v1/jobs/{id}/rows}, and {@code DELETE
  * /v1/jobs/{id}}, which cancels a running job.
  */
 @RestController
 class JobController {
+
+    private static final int DEFAULT_LIMIT = 50;
+    private static final int MAX_LIMIT = 1000;
 
     private final Jobs jobs;
     private final ApplicationEventPublisher events;
@@ -28,6 +32,42 @@ class JobController {
     JobController(Jobs jobs, ApplicationEventPublisher events) {
         this.jobs = jobs;
         this.events = events;
+    }
+
+    /** {@code {"jobs":[…]}}, newest first. */
+    record JobList(List<JobDocument> jobs) {}
+
+    @GetMapping("/v1/jobs")
+    Mono<JobList> list(
+            @RequestParam(required = false) String dataset,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String limit) {
+        return jobs.list(dataset, status == null ? null : status(status), limit == null ? DEFAULT_LIMIT : limit(limit))
+                .collectList()
+                .map(JobList::new);
+    }
+
+    private static JobStatus status(String name) {
+        return Arrays.stream(JobStatus.values())
+                .filter(s -> s.wireName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> Problems.badParameter(
+                        "status",
+                        "status must be one of running, completed, failed, cancelled, aborted, not '%s'"
+                                .formatted(name)));
+    }
+
+    private static int limit(String text) {
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw Problems.badParameter(
+                "limit", "limit must be a whole number from 1 to %d, not '%s'".formatted(MAX_LIMIT, text));
     }
 
     @GetMapping("/v1/jobs/{id}")

@@ -52,7 +52,7 @@ public class Jobs {
             """;
 
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
-    private static final String FIND_SQL = """
+    private static final String DOCUMENT_SQL = """
             SELECT j.id, j.dataset, j.status, j.on_conflict, j.chunk_size, j.max_rejects, j.atomic, j.dry_run,
                    j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error,
                    coalesce(l.received, j.received) AS received, coalesce(l.inserted, j.inserted) AS inserted,
@@ -66,7 +66,14 @@ public class Jobs {
                        count(*)::integer AS chunks
                 FROM tally.chunk c WHERE c.job_id = j.id
             ) l ON j.status = 'running'
-            WHERE j.id = $1
+            """;
+
+    private static final String FIND_SQL = DOCUMENT_SQL + "WHERE j.id = $1";
+
+    private static final String LIST_SQL = DOCUMENT_SQL + """
+            WHERE ($1::text IS NULL OR j.dataset = $1) AND ($2::text IS NULL OR j.status = $2)
+            ORDER BY j.started_at DESC, j.id
+            LIMIT $3
             """;
 
     private static final String ROWS_SQL = """
@@ -134,6 +141,14 @@ public class Jobs {
     /** The job document of API.md, or empty for an unknown job. */
     public Mono<JobDocument> find(UUID id) {
         return db.sql(FIND_SQL).bind("$1", id).map(this::jobDocument).one();
+    }
+
+    /** Jobs newest first, of one dataset and in one status when given. */
+    public Flux<JobDocument> list(String dataset, JobStatus status, int limit) {
+        GenericExecuteSpec spec = nullable(db.sql(LIST_SQL).bind("$3", limit), "$1", dataset, String.class);
+        return nullable(spec, "$2", status == null ? null : status.wireName(), String.class)
+                .map(this::jobDocument)
+                .all();
     }
 
     /** The row log in line order, streamed; {@code outcome} null means both skipped and rejected. */

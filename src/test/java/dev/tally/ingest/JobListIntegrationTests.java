@@ -1,0 +1,74 @@
+package dev.tally.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.TallyIntegrationTest;
+import dev.tally.TestDatabase;
+import java.util.List;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** {@code GET /v1/jobs}: newest first, filtered by dataset and status, at most {@code limit}. */
+@TallyIntegrationTest
+class JobListIntegrationTests {
+
+    private final TestDatabase db = TestDatabase.get();
+
+    @LocalServerPort
+    int port;
+
+    private UploadClient client;
+
+    @BeforeEach
+    void emptyThings() {
+        client = new UploadClient(port);
+        db.update("TRUNCATE things");
+    }
+
+    @Test
+    void jobsComeNewestFirstFilteredByDatasetAndStatus() {
+        String first = client.upload("things", "", UploadClient.lines("{\"id\":1,\"label\":\"one\"}"))
+                .get("job")
+                .asString();
+        String failed = client.upload(
+                        "things", "onConflict=fail", UploadClient.lines("{\"id\":1,\"label\":\"one again\"}"))
+                .get("job")
+                .asString();
+        String typed = client.upload("typed", "", UploadClient.lines("{\"id\":7,\"t\":\"x\"}"))
+                .get("job")
+                .asString();
+
+        assertThat(ids(client.get("/v1/jobs?limit=3"))).containsExactly(typed, failed, first);
+        assertThat(ids(client.get("/v1/jobs?dataset=things&limit=2"))).containsExactly(failed, first);
+        JsonNode onlyFailed = UploadClient.json(client.get("/v1/jobs?dataset=things&status=failed&limit=1"));
+        assertThat(ids(onlyFailed.toString())).containsExactly(failed);
+        JsonNode job = onlyFailed.get("jobs").get(0);
+        assertThat(job.get("status").asString()).isEqualTo("failed");
+        assertThat(job.get("error").get("code").asString()).isEqualTo("key_exists");
+        assertThat(job.get("totals").get("received").asLong()).isZero();
+        assertThat(ids(client.get("/v1/jobs?dataset=nothing-here"))).isEmpty();
+    }
+
+    @Test
+    void badFiltersAreBadRequests() {
+        for (String query : List.of("status=done", "limit=0", "limit=1001", "limit=ten")) {
+            client.web()
+                    .get()
+                    .uri("/v1/jobs?" + query)
+                    .exchange()
+                    .expectStatus()
+                    .isBadRequest()
+                    .expectHeader()
+                    .contentType("application/problem+json");
+        }
+    }
+
+    private static List<String> ids(String body) {
+        return StreamSupport.stream(UploadClient.json(body).get("jobs").spliterator(), false)
+                .map(job -> job.get("job").asString())
+                .toList();
+    }
+}
