@@ -19,13 +19,15 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param datasets the tables uploads may write, by dataset name
  * @param migrations extra Flyway locations for dataset tables (the demo's {@code customers})
+ * @param retention how long ended jobs' records are kept
  */
 @Validated
 @ConfigurationProperties("tally")
 public record TallyProperties(
         @NotNull @DefaultValue Map<String, @Valid DatasetProperties> datasets,
         @NotNull @Valid @DefaultValue Ingest ingest,
-        @NotNull @DefaultValue List<String> migrations) {
+        @NotNull @DefaultValue List<String> migrations,
+        @NotNull @Valid @DefaultValue Retention retention) {
 
     /**
      * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
@@ -58,4 +60,16 @@ public record TallyProperties(
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
             @Min(0) @DefaultValue("100") int maxRowsPerEvent,
             @NotNull @DefaultValue("30s") Duration databaseRetry) {}
+
+    /**
+     * How long an ended job's records are kept, counted from its end; a running job is never purged.
+     *
+     * @param rowLog its row log, which holds rejected lines as sent (personal data, perhaps)
+     * @param jobs its job row and chunk ledger (and the row log, if kept longer)
+     * @param every how often the purge runs
+     */
+    public record Retention(
+            @NotNull @DefaultValue("7d") Duration rowLog,
+            @NotNull @DefaultValue("90d") Duration jobs,
+            @NotNull @DefaultValue("1h") Duration every) {}
 }

@@ -130,7 +130,8 @@ class DatabaseSetupIntegrationTests {
                         DataSize.ofMegabytes(1),
                         100,
                         Duration.ofSeconds(30)),
-                List.of());
+                List.of(),
+                new TallyProperties.Retention(Duration.ofDays(7), Duration.ofDays(90), Duration.ofHours(1)));
     }
 
     private List<String> strings(String database, String sql) throws SQLException {
