@@ -1,20 +1,15 @@
 package dev.tally.ingest;
 
-import dev.tally.job.Counts;
 import dev.tally.job.JobDocument;
-import dev.tally.job.JobError;
 import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.Problems;
-import dev.tally.system.TallyProperties;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -24,7 +19,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 
 /**
  * What an upload does whose {@code Idempotency-Key} was used before on its dataset: the first job
@@ -37,12 +31,12 @@ class IdempotencyKeys {
 
     private final Jobs jobs;
     private final LedgerHistory ledger;
-    private final int maxRowsPerEvent;
+    private final JobHistory history;
 
-    IdempotencyKeys(Jobs jobs, LedgerHistory ledger, TallyProperties properties) {
+    IdempotencyKeys(Jobs jobs, LedgerHistory ledger, JobHistory history) {
         this.jobs = jobs;
         this.ledger = ledger;
-        this.maxRowsPerEvent = properties.ingest().maxRowsPerEvent();
+        this.history = history;
     }
 
     /** What a repeated upload does with the first job. */
@@ -73,7 +67,7 @@ class IdempotencyKeys {
                         "Idempotency-Key '%s' belongs to job %s, sent with other settings: %s. Send it again with the first upload's settings, or use a new key"
                                 .formatted(key, job.job(), String.join(", ", differences))));
             }
-            JobStatus status = status(job);
+            JobStatus status = JobHistory.status(job);
             if (status == JobStatus.RUNNING) {
                 return Mono.error(stillRunning(key, job.job()));
             }
@@ -105,15 +99,7 @@ class IdempotencyKeys {
      * response ends once the client has sent it, as for an upload that ran.
      */
     Flux<JobEvent> replay(JobDocument job, Flux<DataBuffer> body) {
-        Flux<JobEvent> chunks = Flux.defer(() -> {
-            Counts[] totals = {Counts.ZERO};
-            // One row more than an event lists, so that the event knows it was truncated.
-            return ledger.chunks(job.job(), maxRowsPerEvent + 1).map(record -> {
-                totals[0] = totals[0].plus(record.counts());
-                return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
-            });
-        });
-        Flux<JobEvent> events = Flux.concat(Mono.just(started(job)), chunks, Mono.fromSupplier(() -> ended(job)));
+        Flux<JobEvent> events = history.ofEnded(job);
         // Released by map, not doOnNext: then() would hand each buffer to the discard hook as well.
         return events.mergeWith(body.map(DataBufferUtils::release).thenMany(Flux.empty()));
     }
@@ -157,48 +143,5 @@ class IdempotencyKeys {
                 "Idempotency-Key in use",
                 "The upload with Idempotency-Key '%s' still runs as job %s; send it again once that job ended (GET /v1/jobs/%s)"
                         .formatted(key, job, job));
-    }
-
-    private static JobStatus status(JobDocument job) {
-        return JobStatus.valueOf(job.status().toUpperCase(Locale.ROOT));
-    }
-
-    private static JobEvent.Started started(JobDocument job) {
-        return new JobEvent.Started(
-                job.job(),
-                job.dataset(),
-                job.onConflict(),
-                job.chunkSize(),
-                job.atomic(),
-                job.dryRun(),
-                job.startedAt().toInstant());
-    }
-
-    private static JobEvent.Ended ended(JobDocument job) {
-        Instant endedAt = job.endedAt() == null ? Instant.now() : job.endedAt().toInstant();
-        long ms = Math.max(
-                1, Duration.between(job.startedAt().toInstant(), endedAt).toMillis());
-        Counts totals = job.totals();
-        return new JobEvent.Ended(
-                job.job(),
-                job.chunks() + 1L,
-                status(job),
-                totals,
-                job.chunks(),
-                ms,
-                totals.received() * 1000.0 / ms,
-                error(job.error()),
-                null);
-    }
-
-    private static JobError error(JsonNode error) {
-        if (error == null || error.isNull()) {
-            return null;
-        }
-        JsonNode line = error.path("line");
-        return new JobError(
-                error.path("code").asString(null),
-                error.path("message").asString(null),
-                line.isNumber() ? line.asLong() : null);
     }
 }

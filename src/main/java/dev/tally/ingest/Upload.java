@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -64,6 +65,11 @@ final class Upload {
     // What the chunk events reported: committed chunks, or those written in the one transaction.
     private volatile Counts reported;
     private volatile int reportedChunks;
+    // Subscribers other than the uploader, and what they need to join: guarded by this.
+    private final List<EventFeed> followers = new ArrayList<>();
+    private int publishedChunks;
+    private JobEvent.ChunksCommitted written;
+    private boolean endPublished;
 
     Upload(
             UUID id,
@@ -87,6 +93,7 @@ final class Upload {
         this.before = before;
         this.reported = before.totals();
         this.reportedChunks = before.chunks();
+        this.publishedChunks = before.chunks();
         this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
     }
 
@@ -230,13 +237,48 @@ final class Upload {
         return ended.asMono();
     }
 
+    /**
+     * What a subscriber joining now needs: the last chunk published so far, all of whose chunks the
+     * ledger holds when they commit one by one; for an upload in one transaction, its chunk events
+     * so far merged into one, as they are in no ledger yet; and the events from now on, merged
+     * while the subscriber does not read, so it never holds the upload back. Empty once the final
+     * event was published: the job's row then says it ended.
+     */
+    synchronized Optional<Follow> follow() {
+        if (endPublished) {
+            return Optional.empty();
+        }
+        EventFeed follower = new EventFeed(limits.maxRowsPerEvent());
+        followers.add(follower);
+        return Optional.of(new Follow(publishedChunks, written, follower.events(), () -> unfollow(follower)));
+    }
+
+    /** A subscriber's start: call {@code release} once it is done, to stop feeding it. */
+    record Follow(int publishedChunks, JobEvent.ChunksCommitted written, Flux<JobEvent> events, Runnable release) {}
+
+    private synchronized void unfollow(EventFeed follower) {
+        followers.remove(follower);
+    }
+
+    private synchronized void publish(JobEvent event) {
+        if (event instanceof JobEvent.ChunksCommitted chunk) {
+            publishedChunks = chunk.lastChunk();
+            if (oneTransaction != null) {
+                written = written == null ? chunk : written.merge(chunk, limits.maxRowsPerEvent());
+            }
+        }
+        endPublished |= event instanceof JobEvent.Ended;
+        feed.publish(event);
+        followers.forEach(follower -> follower.publish(event));
+    }
+
     private void stop(JobStatus status, JobError error) {
         stopped.compareAndSet(null, new Stop(status, error));
         stopReading.tryEmitEmpty();
     }
 
     private void run(Flux<DataBuffer> body) {
-        feed.publish(new JobEvent.Started(
+        publish(new JobEvent.Started(
                 id,
                 dataset.name(),
                 settings.onConflict().wireName(),
@@ -264,7 +306,7 @@ final class Upload {
     private void report(ChunkRecord chunk, boolean cancelRequested) {
         reported = reported.plus(chunk.counts());
         reportedChunks = chunk.chunk();
-        feed.publish(chunkEvent(chunk, reported));
+        publish(chunkEvent(chunk, reported));
         if (cancelRequested) { // requested through another instance
             stop(JobStatus.CANCELLED);
         }
@@ -362,7 +404,7 @@ final class Upload {
                 ms,
                 totals,
                 endError == null ? "" : ", error " + endError);
-        feed.publish(new JobEvent.Ended(
+        publish(new JobEvent.Ended(
                 id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
         ended.tryEmitEmpty();
     }

@@ -6,13 +6,11 @@ import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import java.time.Duration;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -30,7 +28,6 @@ import tools.jackson.databind.json.JsonMapper;
 class UploadController {
 
     static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
-    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final Datasets datasets;
     private final Uploads uploads;
@@ -83,7 +80,9 @@ class UploadController {
                 .findFirst()
                 .orElse(MediaType.TEXT_EVENT_STREAM);
         if (chosen.isWildcardType() || chosen.isCompatibleWith(MediaType.TEXT_EVENT_STREAM)) {
-            return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(sse(jobEvents));
+            return ResponseEntity.ok()
+                    .contentType(MediaType.TEXT_EVENT_STREAM)
+                    .body(ServerSentEvents.of(jobEvents, events));
         }
         if (chosen.equalsTypeAndSubtype(MediaType.APPLICATION_NDJSON)) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_NDJSON).body(jobEvents.map(events::line));
@@ -91,27 +90,6 @@ class UploadController {
         return ResponseEntity.ok()
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(jobEvents.last().map(events::data));
-    }
-
-    /** Events as SSE, with a keep-alive comment after 15 s without one. */
-    private Flux<ServerSentEvent<String>> sse(Flux<JobEvent> jobEvents) {
-        long[] lastSent = {System.nanoTime()};
-        Flux<ServerSentEvent<String>> data = jobEvents
-                .map(event -> ServerSentEvent.builder(events.data(event).toString())
-                        .id(Long.toString(event.id()))
-                        .event(EventJson.name(event))
-                        .build())
-                .doOnNext(event -> lastSent[0] = System.nanoTime());
-        Flux<ServerSentEvent<String>> keepAlive = Flux.interval(KEEP_ALIVE.dividedBy(3))
-                .onBackpressureDrop()
-                .filter(tick -> System.nanoTime() - lastSent[0] >= KEEP_ALIVE.toNanos())
-                .map(tick -> {
-                    lastSent[0] = System.nanoTime();
-                    return ServerSentEvent.<String>builder()
-                            .comment("keep-alive")
-                            .build();
-                });
-        return data.publish(shared -> Flux.merge(shared, keepAlive.takeUntilOther(shared.then())));
     }
 
     private static ContentEncoding checkBody(MediaType contentType, String contentEncoding) {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -156,6 +157,11 @@ class Uploads implements SmartLifecycle {
         if (!accepting) {
             upload.stop(JobStatus.ABORTED);
         }
+    }
+
+    /** Follows the job's upload when it runs on this instance ({@link Upload#follow}). */
+    Optional<Upload.Follow> follow(UUID job) {
+        return Optional.ofNullable(running.get(job)).flatMap(Upload::follow);
     }
 
     /** A cancel taken by this instance stops the upload at once when it runs here. */

@@ -18,7 +18,7 @@ public class LedgerHistory {
                    coalesce(sum(received), 0) AS received, coalesce(sum(inserted), 0) AS inserted,
                    coalesce(sum(updated), 0) AS updated, coalesce(sum(unchanged), 0) AS unchanged,
                    coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected
-            FROM tally.chunk WHERE job_id = $1
+            FROM tally.chunk WHERE job_id = $1 AND chunk <= $2
             """;
 
     // Each chunk with the first $2 rows of its row log of each outcome; the range scan uses the
@@ -33,7 +33,7 @@ public class LedgerHistory {
                 FROM tally.row_log l
                 WHERE l.job_id = c.job_id AND l.line BETWEEN c.first_line AND c.last_line
             ) r ON r.n <= $2
-            WHERE c.job_id = $1
+            WHERE c.job_id = $1 AND c.chunk > $3 AND c.chunk <= $4
             ORDER BY c.chunk, r.line
             """;
 
@@ -45,8 +45,14 @@ public class LedgerHistory {
 
     /** The chunks, last line and totals the ledger holds for the job; {@link JobProgress#NONE} for none. */
     public Mono<JobProgress> progress(UUID job) {
+        return progress(job, Integer.MAX_VALUE);
+    }
+
+    /** What the ledger holds of the job's chunks 1 to {@code upTo}. */
+    public Mono<JobProgress> progress(UUID job, int upTo) {
         return db.sql(PROGRESS_SQL)
                 .bind("$1", job)
+                .bind("$2", upTo)
                 .map(row -> new JobProgress(
                         number(row, "chunks").intValue(),
                         number(row, "last_line").longValue(),
@@ -56,12 +62,15 @@ public class LedgerHistory {
 
     /**
      * The job's committed chunks in order, each with at most {@code rowsPerOutcome} skipped and
-     * as many rejected rows of its row log, in line order, without their text. Streamed.
+     * as many rejected rows of its row log, in line order, without their text: those numbered
+     * after {@code after} up to {@code upTo}. Streamed.
      */
-    public Flux<ChunkRecord> chunks(UUID job, int rowsPerOutcome) {
+    public Flux<ChunkRecord> chunks(UUID job, int rowsPerOutcome, int after, int upTo) {
         return db.sql(CHUNKS_SQL)
                 .bind("$1", job)
                 .bind("$2", rowsPerOutcome)
+                .bind("$3", after)
+                .bind("$4", upTo)
                 .map((row, meta) -> new Entry(
                         row.get("chunk", Integer.class),
                         row.get("first_line", Long.class),

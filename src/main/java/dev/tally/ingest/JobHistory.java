@@ -1,0 +1,99 @@
+package dev.tally.ingest;
+
+import dev.tally.job.Counts;
+import dev.tally.job.JobDocument;
+import dev.tally.job.JobError;
+import dev.tally.job.JobStatus;
+import dev.tally.job.LedgerHistory;
+import dev.tally.system.TallyProperties;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A job's events read back from its row and its ledger, with the ids its uploader saw: {@code job}
+ * (0), one {@code chunk} per committed chunk (its number), and the final event (chunks + 1).
+ */
+@Component
+class JobHistory {
+
+    private final LedgerHistory ledger;
+    private final int maxRowsPerEvent;
+
+    JobHistory(LedgerHistory ledger, TallyProperties properties) {
+        this.ledger = ledger;
+        this.maxRowsPerEvent = properties.ingest().maxRowsPerEvent();
+    }
+
+    /** Every event of an ended job, as its uploader saw them when no chunk events merged. */
+    Flux<JobEvent> ofEnded(JobDocument job) {
+        return Flux.concat(
+                Mono.just(started(job)), chunks(job.job(), 0, Integer.MAX_VALUE), Mono.fromSupplier(() -> ended(job)));
+    }
+
+    /** The events of the committed chunks numbered after {@code after} up to {@code upTo}, totals counted from the first. */
+    Flux<JobEvent.ChunksCommitted> chunks(UUID job, int after, int upTo) {
+        return ledger.progress(job, after).flatMapMany(before -> {
+            Counts[] totals = {before.totals()};
+            // One row more than an event lists, so that the event knows it was truncated.
+            return ledger.chunks(job, maxRowsPerEvent + 1, after, upTo).map(record -> {
+                totals[0] = totals[0].plus(record.counts());
+                return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
+            });
+        });
+    }
+
+    static JobStatus status(JobDocument job) {
+        return JobStatus.valueOf(job.status().toUpperCase(Locale.ROOT));
+    }
+
+    static JobEvent.Started started(JobDocument job) {
+        return new JobEvent.Started(
+                job.job(),
+                job.dataset(),
+                job.onConflict(),
+                job.chunkSize(),
+                job.atomic(),
+                job.dryRun(),
+                job.startedAt().toInstant());
+    }
+
+    /**
+     * The final event of an ended job. For an atomic or dry-run job, whether its work was kept
+     * follows from its status: only a completed atomic job committed.
+     */
+    static JobEvent.Ended ended(JobDocument job) {
+        Instant endedAt = job.endedAt() == null ? Instant.now() : job.endedAt().toInstant();
+        long ms = Math.max(
+                1, Duration.between(job.startedAt().toInstant(), endedAt).toMillis());
+        Counts totals = job.totals();
+        JobStatus status = status(job);
+        Boolean committed = job.atomic() || job.dryRun() ? status == JobStatus.COMPLETED && !job.dryRun() : null;
+        return new JobEvent.Ended(
+                job.job(),
+                job.chunks() + 1L,
+                status,
+                totals,
+                job.chunks(),
+                ms,
+                totals.received() * 1000.0 / ms,
+                error(job.error()),
+                committed);
+    }
+
+    private static JobError error(JsonNode error) {
+        if (error == null || error.isNull()) {
+            return null;
+        }
+        JsonNode line = error.path("line");
+        return new JobError(
+                error.path("code").asString(null),
+                error.path("message").asString(null),
+                line.isNumber() ? line.asLong() : null);
+    }
+}

@@ -1,0 +1,221 @@
+package dev.tally.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.ServiceInstance;
+import dev.tally.TallyIntegrationTest;
+import dev.tally.TestDatabase;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code GET /v1/jobs/{id}/events}: a job's events replayed from its ledger with the ids its
+ * uploader saw, resumed after {@code Last-Event-ID}, and followed live while it runs.
+ *
+ * <p>Chunks of 10 lines over {@link Things}, 45 lines: chunk 1 is lines 1-10, 2 lines 11-21 (13
+ * blank, 17 rejected), 3 lines 22-32 (26 blank), 4 lines 33-43 (34 rejected, 39 blank), 5 lines
+ * 44-45; 42 lines received.
+ */
+@TallyIntegrationTest
+class JobEventsIntegrationTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final TestDatabase db = TestDatabase.get();
+
+    @LocalServerPort
+    int port;
+
+    private UploadClient client;
+
+    @BeforeEach
+    void emptyThings() {
+        client = new UploadClient(port);
+        db.update("TRUNCATE things");
+    }
+
+    @Test
+    void replayOfAFinishedJobEqualsTheUploadersEvents() {
+        List<JsonNode> uploaded = client.events("things", "chunkSize=10", Things.body(45));
+        String job = uploaded.getFirst().get("job").asString();
+        assertThat(uploaded.stream().map(e -> e.get("event").asString()))
+                .containsExactly("job", "chunk", "chunk", "chunk", "chunk", "chunk", "completed");
+        assertThat(uploaded.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+
+        List<JsonNode> replayed = subscribe(port, job, null).join();
+
+        assertThat(replayed).isEqualTo(uploaded);
+        assertThat(replayed.get(2).get("rejected").get(0).get("line").asLong()).isEqualTo(17);
+        assertThat(replayed.get(4).get("rejected").get(0).get("line").asLong()).isEqualTo(34);
+        assertThat(replayed.get(5).get("totals").get("received").asLong()).isEqualTo(Things.received(45));
+        assertThat(replayed.getLast().get("totals").get("rejected").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void lastEventIdSendsOnlyTheLaterEvents() {
+        List<JsonNode> uploaded = client.events("things", "chunkSize=10", Things.body(45));
+        String job = uploaded.getFirst().get("job").asString();
+
+        assertThat(subscribe(port, job, "3").join()).isEqualTo(uploaded.subList(4, 7));
+        assertThat(subscribe(port, job, "0").join()).isEqualTo(uploaded.subList(1, 7));
+        assertThat(subscribe(port, job, "6").join()).isEmpty();
+
+        JsonNode bad = problem("/v1/jobs/" + job + "/events", "x1", 400);
+        assertThat(bad.get("title").asString()).isEqualTo("Bad parameter Last-Event-ID");
+    }
+
+    @Test
+    void unknownJobIs404() {
+        UUID unknown = UUID.randomUUID();
+        JsonNode problem = problem("/v1/jobs/" + unknown + "/events", null, 404);
+        assertThat(problem.get("title").asString()).isEqualTo("Unknown job");
+        assertThat(problem.get("detail").asString()).isEqualTo("No job with id '" + unknown + "'");
+        assertThat(problem("/v1/jobs/not-a-job/events", null, 404).get("title").asString())
+                .isEqualTo("Unknown job");
+    }
+
+    @Test
+    void aSubscriberJoiningMidUploadReceivesTheRestAndTheFinalEvent() throws Exception {
+        assertFollowsMidUpload(port);
+    }
+
+    @Test
+    void aSubscriberOnAnotherInstanceFollowsTheLedger() throws Exception {
+        try (ConfigurableApplicationContext other = ServiceInstance.start()) {
+            assertFollowsMidUpload(ServiceInstance.port(other));
+        }
+    }
+
+    /**
+     * Uploads 25 lines (two full chunks), subscribes through {@code subscriberPort}, then sends the
+     * rest: the subscriber gets every chunk exactly once, in order, and the uploader's final event.
+     */
+    private void assertFollowsMidUpload(int subscriberPort) throws Exception {
+        List<JsonNode> uploaded;
+        List<JsonNode> followed;
+        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
+            String job = upload.nextEvent(WAIT).get("job").asString();
+            upload.send(Things.lines(1, 25));
+            JobLedger.awaitChunks(db, job, 2, WAIT);
+
+            List<JsonNode> received = new CopyOnWriteArrayList<>();
+            CompletableFuture<List<JsonNode>> subscriber = subscribe(subscriberPort, job, null, received);
+            awaitSize(received, 3); // job, chunk 1, chunk 2: replayed
+            assertThat(received.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 1L, 2L);
+
+            upload.send(Things.lines(26, 45));
+            upload.finish();
+            uploaded = upload.remainingEvents(WAIT);
+            followed = subscriber.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        JsonNode end = uploaded.getLast();
+        assertThat(end.get("event").asString()).isEqualTo("completed");
+        assertThat(followed.getFirst().get("event").asString()).isEqualTo("job");
+        assertThat(followed.getLast()).isEqualTo(end);
+
+        // Chunk events, perhaps merged, tile chunks 1 to 5 and their counts add up to the totals.
+        List<JsonNode> chunks = followed.subList(1, followed.size() - 1);
+        long next = 1;
+        long received = 0;
+        for (JsonNode chunk : chunks) {
+            assertThat(chunk.get("event").asString()).isEqualTo("chunk");
+            long first = chunk.has("chunk")
+                    ? chunk.get("chunk").asLong()
+                    : chunk.at("/chunks/first").asLong();
+            assertThat(first).isEqualTo(next);
+            next = chunk.get("id").asLong() + 1;
+            received += chunk.at("/counts/received").asLong();
+            assertThat(chunk.get("totals"))
+                    .isEqualTo(totalsAfter(
+                            chunk.get("job").asString(), chunk.get("id").asLong()));
+        }
+        assertThat(next).isEqualTo(6);
+        assertThat(received)
+                .isEqualTo(Things.received(45))
+                .isEqualTo(end.at("/totals/received").asLong());
+    }
+
+    /** The totals the ledger's chunk {@code id} reached, as the replay of the ended job shows them. */
+    private JsonNode totalsAfter(String job, long id) {
+        List<JsonNode> replayed = subscribe(port, job, null).join();
+        return replayed.get((int) id).get("totals");
+    }
+
+    /** The job's events as SSE, each as an NDJSON event object: data with its event name and id. */
+    private static CompletableFuture<List<JsonNode>> subscribe(int port, String job, String lastEventId) {
+        return subscribe(port, job, lastEventId, new CopyOnWriteArrayList<>());
+    }
+
+    private static CompletableFuture<List<JsonNode>> subscribe(
+            int port, String job, String lastEventId, List<JsonNode> received) {
+        return WebClient.create("http://localhost:" + port)
+                .get()
+                .uri("/v1/jobs/{id}/events", job)
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .headers(headers -> {
+                    if (lastEventId != null) {
+                        headers.set("Last-Event-ID", lastEventId);
+                    }
+                })
+                .retrieve()
+                .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() {})
+                .filter(event -> event.data() != null)
+                .map(event -> ((ObjectNode) JSON.readTree(event.data()))
+                        .put("event", event.event())
+                        .put("id", Long.parseLong(event.id())))
+                // Read back as the NDJSON lines are, so that numbers compare equal.
+                .map(event -> JSON.readTree(event.toString()))
+                .doOnNext(received::add)
+                .then(Mono.fromSupplier(() -> List.copyOf(received)))
+                .timeout(WAIT)
+                .toFuture();
+    }
+
+    private JsonNode problem(String uri, String lastEventId, int status) {
+        String body = client.web()
+                .get()
+                .uri(uri)
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .headers(headers -> {
+                    if (lastEventId != null) {
+                        headers.set("Last-Event-ID", lastEventId);
+                    }
+                })
+                .exchange()
+                .expectStatus()
+                .isEqualTo(status)
+                .expectHeader()
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(String.class)
+                .returnResult()
+                .getResponseBody();
+        return JSON.readTree(body);
+    }
+
+    private static void awaitSize(List<JsonNode> list, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (list.size() < size) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("received only " + list);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
