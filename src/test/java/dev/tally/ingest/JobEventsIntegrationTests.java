@@ -93,32 +93,50 @@ class JobEventsIntegrationTests {
 
     @Test
     void aSubscriberJoiningMidUploadReceivesTheRestAndTheFinalEvent() throws Exception {
-        assertFollowsMidUpload(port);
+        assertFollowsMidUpload(port, false);
+    }
+
+    @Test
+    void aSubscriberJoiningAnAtomicUploadGetsItsChunksSoFarMergedThenTheRest() throws Exception {
+        assertFollowsMidUpload(port, true);
     }
 
     @Test
     void aSubscriberOnAnotherInstanceFollowsTheLedger() throws Exception {
         try (ConfigurableApplicationContext other = ServiceInstance.start()) {
-            assertFollowsMidUpload(ServiceInstance.port(other));
+            assertFollowsMidUpload(ServiceInstance.port(other), false);
         }
     }
 
     /**
      * Uploads 25 lines (two full chunks), subscribes through {@code subscriberPort}, then sends the
      * rest: the subscriber gets every chunk exactly once, in order, and the uploader's final event.
+     * An atomic upload has no committed ledger yet: the two chunks written come as one event.
      */
-    private void assertFollowsMidUpload(int subscriberPort) throws Exception {
+    private void assertFollowsMidUpload(int subscriberPort, boolean atomic) throws Exception {
         List<JsonNode> uploaded;
         List<JsonNode> followed;
-        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
+        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10" + (atomic ? "&atomic=true" : ""))) {
             String job = upload.nextEvent(WAIT).get("job").asString();
             upload.send(Things.lines(1, 25));
-            JobLedger.awaitChunks(db, job, 2, WAIT);
+            if (atomic) {
+                while (upload.nextEvent(WAIT).get("id").asLong() < 2) {
+                    // chunk 1, unless merged with chunk 2
+                }
+            } else {
+                JobLedger.awaitChunks(db, job, 2, WAIT);
+            }
 
             List<JsonNode> received = new CopyOnWriteArrayList<>();
             CompletableFuture<List<JsonNode>> subscriber = subscribe(subscriberPort, job, null, received);
-            awaitSize(received, 3); // job, chunk 1, chunk 2: replayed
-            assertThat(received.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 1L, 2L);
+            if (atomic) {
+                awaitSize(received, 2); // job, chunks 1-2 merged
+                assertThat(received.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 2L);
+                assertThat(received.get(1).get("chunks").toString()).isEqualTo("{\"first\":1,\"last\":2}");
+            } else {
+                awaitSize(received, 3); // job, chunk 1, chunk 2: replayed
+                assertThat(received.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 1L, 2L);
+            }
 
             upload.send(Things.lines(26, 45));
             upload.finish();
@@ -127,6 +145,7 @@ class JobEventsIntegrationTests {
         }
         JsonNode end = uploaded.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
+        assertThat(end.has("committed")).isEqualTo(atomic);
         assertThat(followed.getFirst().get("event").asString()).isEqualTo("job");
         assertThat(followed.getLast()).isEqualTo(end);
 
