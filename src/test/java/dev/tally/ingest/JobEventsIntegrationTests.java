@@ -82,6 +82,36 @@ class JobEventsIntegrationTests {
     }
 
     @Test
+    void lastEventIdWhileTheJobRunsSkipsWhatTheClientHas() throws Exception {
+        List<JsonNode> followed;
+        JsonNode end;
+        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
+            String job = upload.nextEvent(WAIT).get("job").asString();
+            upload.send(Things.lines(1, 25));
+            JobLedger.awaitChunks(db, job, 2, WAIT);
+
+            List<JsonNode> received = new CopyOnWriteArrayList<>();
+            CompletableFuture<List<JsonNode>> subscriber = subscribe(port, job, "1", received);
+            awaitSize(received, 1);
+            assertThat(received.getFirst().get("id").asLong()).isEqualTo(2);
+
+            upload.send(Things.lines(26, 45));
+            upload.finish();
+            end = upload.remainingEvents(WAIT).getLast();
+            followed = subscriber.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertThat(followed.getLast()).isEqualTo(end);
+        assertThat(followed.stream().map(e -> e.get("event").asString()).distinct())
+                .containsExactly("chunk", "completed");
+        // Chunk 1 (10 lines received) was the client's already.
+        long received = followed.stream()
+                .filter(e -> e.get("event").asString().equals("chunk"))
+                .mapToLong(e -> e.at("/counts/received").asLong())
+                .sum();
+        assertThat(received).isEqualTo(Things.received(45) - 10);
+    }
+
+    @Test
     void unknownJobIs404() {
         UUID unknown = UUID.randomUUID();
         JsonNode problem = problem("/v1/jobs/" + unknown + "/events", null, 404);
