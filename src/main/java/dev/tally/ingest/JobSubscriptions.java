@@ -45,6 +45,12 @@ class JobSubscriptions {
      * far come as one merged event.
      */
     private Flux<JobEvent> followHere(JobDocument job, long after, Upload.Follow follow) {
+        if (after > follow.publishedChunks()) {
+            // The client saw, through another instance's ledger, a chunk not published here yet: a
+            // merged live event could span its id and count that chunk twice. The ledger cannot.
+            follow.release().run();
+            return followLedger(job, after);
+        }
         Flux<JobEvent> published = job.atomic() || job.dryRun()
                 ? Mono.justOrEmpty(follow.written())
                         .filter(written -> written.firstChunk() > after)

@@ -112,6 +112,29 @@ class JobEventsIntegrationTests {
     }
 
     @Test
+    void aQuietStreamGetsAKeepAliveCommentAfter15SecondsOfSilence() throws Exception {
+        try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
+            String job = upload.nextEvent(WAIT).get("job").asString();
+            long start = System.nanoTime();
+            List<ServerSentEvent<String>> first = WebClient.create("http://localhost:" + port)
+                    .get()
+                    .uri("/v1/jobs/{id}/events", job)
+                    .retrieve()
+                    .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() {})
+                    .take(2)
+                    .collectList()
+                    .block(Duration.ofSeconds(40));
+            Duration silence = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(first.get(0).event()).isEqualTo("job");
+            assertThat(first.get(1).comment()).isEqualTo("keep-alive");
+            assertThat(first.get(1).event()).isNull();
+            assertThat(first.get(1).data()).isNull();
+            assertThat(silence).isGreaterThanOrEqualTo(ServerSentEvents.KEEP_ALIVE);
+        }
+    }
+
+    @Test
     void unknownJobIs404() {
         UUID unknown = UUID.randomUUID();
         JsonNode problem = problem("/v1/jobs/" + unknown + "/events", null, 404);
