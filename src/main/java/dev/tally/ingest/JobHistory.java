@@ -6,8 +6,6 @@ import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.TallyProperties;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
@@ -68,9 +66,6 @@ class JobHistory {
      * follows from its status: only a completed atomic job committed.
      */
     static JobEvent.Ended ended(JobDocument job) {
-        Instant endedAt = job.endedAt() == null ? Instant.now() : job.endedAt().toInstant();
-        long ms = Math.max(
-                1, Duration.between(job.startedAt().toInstant(), endedAt).toMillis());
         Counts totals = job.totals();
         JobStatus status = status(job);
         Boolean committed = job.atomic() || job.dryRun() ? status == JobStatus.COMPLETED && !job.dryRun() : null;
@@ -80,8 +75,8 @@ class JobHistory {
                 status,
                 totals,
                 job.chunks(),
-                ms,
-                totals.received() * 1000.0 / ms,
+                job.durationMs(),
+                job.rowsPerSecond(),
                 error(job.error()),
                 committed);
     }

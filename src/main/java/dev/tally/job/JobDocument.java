@@ -4,7 +4,12 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 
-/** A job as {@code GET /v1/jobs/{id}} shows it: status, settings, totals and timing. */
+/**
+ * A job as {@code GET /v1/jobs/{id}} shows it: status, settings, totals and timing.
+ *
+ * @param durationMs from start to end, or to now while it runs
+ * @param rowsPerSecond lines received per second over that time
+ */
 public record JobDocument(
         UUID job,
         String dataset,
@@ -19,4 +24,6 @@ public record JobDocument(
         int chunks,
         OffsetDateTime startedAt,
         OffsetDateTime endedAt,
+        long durationMs,
+        double rowsPerSecond,
         JsonNode error) {}

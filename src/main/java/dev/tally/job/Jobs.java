@@ -1,6 +1,7 @@
 package dev.tally.job;
 
 import io.r2dbc.spi.Readable;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -183,6 +184,13 @@ public class Jobs {
     }
 
     private JobDocument jobDocument(Readable row) {
+        Counts totals = counts(row);
+        OffsetDateTime startedAt = row.get("started_at", OffsetDateTime.class);
+        OffsetDateTime endedAt = row.get("ended_at", OffsetDateTime.class);
+        long ms = Math.max(
+                1,
+                Duration.between(startedAt.toInstant(), endedAt == null ? Instant.now() : endedAt.toInstant())
+                        .toMillis());
         return new JobDocument(
                 row.get("id", UUID.class),
                 row.get("dataset", String.class),
@@ -193,10 +201,13 @@ public class Jobs {
                 row.get("atomic", Boolean.class),
                 row.get("dry_run", Boolean.class),
                 row.get("unknown_fields", String.class),
-                counts(row),
+                totals,
                 row.get("chunks", Integer.class),
-                row.get("started_at", OffsetDateTime.class),
-                row.get("ended_at", OffsetDateTime.class),
+                startedAt,
+                endedAt,
+                ms,
+                // Rounded as the final event's is, so that a replayed event equals the live one.
+                Math.round(totals.received() * 1000.0 / ms * 10) / 10.0,
                 jsonOrNull(row.get("error", String.class)));
     }
 

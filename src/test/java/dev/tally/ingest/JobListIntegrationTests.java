@@ -53,6 +53,22 @@ class JobListIntegrationTests {
     }
 
     @Test
+    void aJobDocumentHasItsDurationAndThroughput() {
+        String job = client.upload("things", "", UploadClient.lines("{\"id\":2,\"label\":\"two\"}", "{\"id\":3}"))
+                .get("job")
+                .asString();
+
+        JsonNode document = UploadClient.json(client.get("/v1/jobs/{id}", job));
+
+        long ms = db.count(
+                "SELECT greatest(1, floor(extract(epoch FROM ended_at - started_at) * 1000))::bigint FROM tally.job"
+                        + " WHERE id = ?::uuid",
+                job);
+        assertThat(document.get("durationMs").asLong()).isEqualTo(ms);
+        assertThat(document.get("rowsPerSecond").asDouble()).isEqualTo(Math.round(2 * 1000.0 / ms * 10) / 10.0);
+    }
+
+    @Test
     void badFiltersAreBadRequests() {
         for (String query : List.of("status=done", "limit=0", "limit=1001", "limit=ten")) {
             client.web()
