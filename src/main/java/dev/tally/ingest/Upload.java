@@ -269,7 +269,8 @@ final class Upload {
         }
         endPublished |= event instanceof JobEvent.Ended;
         feed.publish(event);
-        followers.forEach(follower -> follower.publish(event));
+        // A copy: the final event ends a follower, whose release removes it from the list, here.
+        List.copyOf(followers).forEach(follower -> follower.publish(event));
     }
 
     private void stop(JobStatus status, JobError error) {
