@@ -11,12 +11,15 @@ public final class ServiceInstance {
 
     private ServiceInstance() {}
 
-    /** Starts it with the {@code test} profile; the caller closes it. */
-    public static ConfigurableApplicationContext start() {
+    /** Starts it with the {@code test} profile and the given {@code --name=value} settings; the caller closes it. */
+    public static ConfigurableApplicationContext start(String... settings) {
+        String[] args = new String[settings.length + 1];
+        args[0] = "--server.port=0";
+        System.arraycopy(settings, 0, args, 1, settings.length);
         return new SpringApplicationBuilder(TallyApplication.class)
                 .profiles("test")
                 .initializers(new TestDatabaseInitializer())
-                .run("--server.port=0");
+                .run(args);
     }
 
     public static int port(ConfigurableApplicationContext instance) {

@@ -4,6 +4,7 @@ import dev.tally.job.JobDocument;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -16,17 +17,23 @@ import reactor.core.publisher.Mono;
 @Component
 class JobSubscriptions {
 
-    // A job running on another instance is followed by reading its ledger this often.
-    static final Duration POLL = Duration.ofMillis(500);
-
     private final Jobs jobs;
     private final Uploads uploads;
     private final JobHistory history;
+    private final ChunkNotifications notifications;
+    private final Duration safetyPoll;
 
-    JobSubscriptions(Jobs jobs, Uploads uploads, JobHistory history) {
+    JobSubscriptions(
+            Jobs jobs,
+            Uploads uploads,
+            JobHistory history,
+            ChunkNotifications notifications,
+            @Value("${tally.events.safety-poll:5s}") Duration safetyPoll) {
         this.jobs = jobs;
         this.uploads = uploads;
         this.history = history;
+        this.notifications = notifications;
+        this.safetyPoll = safetyPoll;
     }
 
     /** The job's events after the id {@code after} (-1 for all), ending with the final event. */
@@ -65,8 +72,10 @@ class JobSubscriptions {
     }
 
     /**
-     * The upload runs on another instance (or has just ended here): its ledger is read every
-     * {@link #POLL} for chunks after the last one sent, until the job's row says it ended.
+     * The upload runs on another instance (or has just ended here): its ledger is read for chunks
+     * after the last one sent, until the job's row says it ended, at once and then on every
+     * wake-up: a notice that a chunk committed or the job ended, or the safety poll for notices
+     * lost. Wake-ups during a read are coalesced into one read after it.
      */
     private Flux<JobEvent> followLedger(JobDocument job, long after) {
         return Flux.defer(() -> {
@@ -79,8 +88,11 @@ class JobSubscriptions {
                         .cast(JobEvent.class);
                 return ended ? chunks.concatWith(Mono.fromSupplier(() -> JobHistory.ended(now))) : chunks;
             });
-            return Flux.concat(
-                            Mono.just(JobHistory.started(job)), round.repeatWhen(rounds -> rounds.delayElements(POLL)))
+            // Listening starts before the first read: a chunk it misses notifies after it.
+            Flux<Object> wakeUps = Flux.<Object>merge(
+                            notifications.of(job.job()), Flux.interval(safetyPoll, safetyPoll), Mono.just("first"))
+                    .onBackpressureLatest();
+            return Flux.concat(Mono.just(JobHistory.started(job)), wakeUps.concatMap(wakeUp -> round, 1))
                     .takeUntil(event -> event instanceof JobEvent.Ended);
         });
     }

@@ -13,7 +13,9 @@ import reactor.core.publisher.Mono;
  * Writes a chunk's ledger row and row log inside the chunk's own transaction, in one statement
  * and one round trip however many lines were skipped or rejected. The same statement reads
  * whether the job's cancel was requested, so that the instance running an upload learns of a
- * cancel taken by any instance at no extra cost.
+ * cancel taken by any instance at no extra cost, and notifies followers on other instances
+ * ({@code <job id>:<chunk>} on channel {@code tally_chunks}), which PostgreSQL delivers only if
+ * the chunk commits.
  */
 public final class ChunkLedger {
 
@@ -26,8 +28,10 @@ public final class ChunkLedger {
                 SELECT $1, $2, r.line, r.outcome, r.reason, r.key, r.message, r.text
                 FROM unnest($11::bigint[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
                      AS r(line, outcome, reason, key, message, text)
+            ), notified AS (
+                SELECT pg_notify('tally_chunks', $1::text || ':' || $2::text)
             )
-            SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM tally.job WHERE id = $1
+            SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM tally.job, notified WHERE id = $1
             """;
 
     private static final String LOCK_WAIT_SQL = "SELECT set_config('lock_timeout', $1, true)";

@@ -30,7 +30,9 @@ public class Jobs {
     // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
     // A job whose cancel was requested ends cancelled even if its upload ended before it noticed:
     // the request was answered 202. The row lock orders this against requestCancel.
+    // Notifies followers on other instances (<job id>:end) when the update commits.
     private static final String FINISH_SQL = """
+            WITH notified AS (SELECT pg_notify('tally_chunks', $1::text || ':end'))
             UPDATE tally.job j
                SET status = CASE WHEN $2::text = 'completed' AND j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $2::text END,
                    ended_at = $3, error = $4::jsonb,
@@ -42,7 +44,7 @@ public class Jobs {
                        coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected,
                        count(*)::integer AS chunks
                 FROM tally.chunk WHERE job_id = $1
-            ) l
+            ) l, notified
             WHERE j.id = $1
             RETURNING j.status, j.received, j.inserted, j.updated, j.unchanged, j.skipped, j.rejected, j.chunks
             """;

@@ -162,6 +162,17 @@ class JobEventsIntegrationTests {
     }
 
     /**
+     * The other instance's safety poll (60 s) is longer than the subscriber waits (20 s): chunks 3
+     * to 5 and the final event can only reach it through the notices of their commits.
+     */
+    @Test
+    void aSubscriberOnAnotherInstanceIsWokenByNotifications() throws Exception {
+        try (ConfigurableApplicationContext other = ServiceInstance.start("--tally.events.safety-poll=60s")) {
+            assertFollowsMidUpload(ServiceInstance.port(other), false);
+        }
+    }
+
+    /**
      * Uploads 25 lines (two full chunks), subscribes through {@code subscriberPort}, then sends the
      * rest: the subscriber gets every chunk exactly once, in order, and the uploader's final event.
      * An atomic upload has no committed ledger yet: the two chunks written come as one event.
