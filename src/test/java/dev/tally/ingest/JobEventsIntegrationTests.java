@@ -173,6 +173,29 @@ class JobEventsIntegrationTests {
     }
 
     /**
+     * The other instance's listening connection is ended by the server: it listens again on a new
+     * one, and its subscriber, whose safety poll is longer than it waits, still gets every chunk.
+     */
+    @Test
+    void anInstanceWhoseListeningConnectionBrokeListensAgain() throws Exception {
+        try (ConfigurableApplicationContext other = ServiceInstance.start(
+                "--tally.events.safety-poll=60s", "--spring.r2dbc.properties.applicationName=tally-other")) {
+            String listener = """
+                    FROM pg_stat_activity WHERE datname = current_database()
+                      AND application_name = 'tally-other' AND query = 'LISTEN tally_chunks'
+                    """;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (db.count("SELECT count(*) " + listener) == 0) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(db.count("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) " + listener + ") t"))
+                    .isEqualTo(1);
+            assertFollowsMidUpload(ServiceInstance.port(other), false);
+        }
+    }
+
+    /**
      * Uploads 25 lines (two full chunks), subscribes through {@code subscriberPort}, then sends the
      * rest: the subscriber gets every chunk exactly once, in order, and the uploader's final event.
      * An atomic upload has no committed ledger yet: the two chunks written come as one event.
