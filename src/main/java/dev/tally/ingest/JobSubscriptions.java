@@ -3,8 +3,8 @@ package dev.tally.ingest;
 import dev.tally.job.JobDocument;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
+import dev.tally.system.TallyProperties;
 import java.time.Duration;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,12 +28,12 @@ class JobSubscriptions {
             Uploads uploads,
             JobHistory history,
             ChunkNotifications notifications,
-            @Value("${tally.events.safety-poll:5s}") Duration safetyPoll) {
+            TallyProperties properties) {
         this.jobs = jobs;
         this.uploads = uploads;
         this.history = history;
         this.notifications = notifications;
-        this.safetyPoll = safetyPoll;
+        this.safetyPoll = properties.events().safetyPoll();
     }
 
     /** The job's events after the id {@code after} (-1 for all), ending with the final event. */

@@ -20,6 +20,7 @@ import org.springframework.validation.annotation.Validated;
  * @param datasets the tables uploads may write, by dataset name
  * @param migrations extra Flyway locations for dataset tables (the demo's {@code customers})
  * @param retention how long ended jobs' records are kept
+ * @param events how followers of a job's events are served
  */
 @Validated
 @ConfigurationProperties("tally")
@@ -27,7 +28,8 @@ public record TallyProperties(
         @NotNull @DefaultValue Map<String, @Valid DatasetProperties> datasets,
         @NotNull @Valid @DefaultValue Ingest ingest,
         @NotNull @DefaultValue List<String> migrations,
-        @NotNull @Valid @DefaultValue Retention retention) {
+        @NotNull @Valid @DefaultValue Retention retention,
+        @NotNull @Valid @DefaultValue Events events) {
 
     /**
      * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
@@ -72,4 +74,10 @@ public record TallyProperties(
             @NotNull @DefaultValue("7d") Duration rowLog,
             @NotNull @DefaultValue("90d") Duration jobs,
             @NotNull @DefaultValue("1h") Duration every) {}
+
+    /**
+     * @param safetyPoll how often a follower of a job running on another instance reads its ledger
+     *     without being notified, for notices lost while the listening connection was down
+     */
+    public record Events(@NotNull @DefaultValue("5s") Duration safetyPoll) {}
 }

@@ -131,7 +131,8 @@ class DatabaseSetupIntegrationTests {
                         100,
                         Duration.ofSeconds(30)),
                 List.of(),
-                new TallyProperties.Retention(Duration.ofDays(7), Duration.ofDays(90), Duration.ofHours(1)));
+                new TallyProperties.Retention(Duration.ofDays(7), Duration.ofDays(90), Duration.ofHours(1)),
+                new TallyProperties.Events(Duration.ofSeconds(5)));
     }
 
     private List<String> strings(String database, String sql) throws SQLException {
