@@ -4,6 +4,7 @@ import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
+import dev.tally.system.Transactions;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -110,8 +111,8 @@ final class ChunkRecovery {
                         connect(),
                         connection -> ChunkLedger.holds(connection, record.job(), record.chunk(), retry.budget()),
                         connection -> Mono.from(connection.close()),
-                        (connection, error) -> Mono.from(connection.close()),
-                        connection -> Mono.from(connection.close()))
+                        (connection, error) -> Transactions.rollbackAndClose(connection),
+                        Transactions::rollbackAndClose)
                 .onErrorMap(
                         SqlStates::isLockTimeout,
                         e -> new DatabaseGone(

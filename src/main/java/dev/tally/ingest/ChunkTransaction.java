@@ -4,16 +4,15 @@ import dev.tally.dataset.TableSchema;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
+import dev.tally.system.Transactions;
 import dev.tally.upsert.ChunkUpsert;
 import dev.tally.upsert.RowOutcome;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Result;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
@@ -107,8 +106,8 @@ final class ChunkTransaction {
                                                     : commitWhenInTurn(connection, chunk, outcomes, turn, wait));
                         },
                         connection -> Mono.from(connection.close()),
-                        (connection, error) -> rollbackAndClose(connection),
-                        this::rollbackAndClose)
+                        (connection, error) -> Transactions.rollbackAndClose(connection),
+                        Transactions::rollbackAndClose)
                 .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20)).filter(SqlStates::isRetryable))
                 .flatMap(Mono::justOrEmpty);
     }
@@ -163,15 +162,5 @@ final class ChunkTransaction {
 
     private static <T> Mono<T> rollback(Connection connection, T result) {
         return Mono.from(connection.rollbackTransaction()).thenReturn(result);
-    }
-
-    // A ROLLBACK statement, not rollbackTransaction(): cancelled while its BEGIN is in flight, the
-    // driver does not know yet that a transaction is open and skips the rollback, and the pool then
-    // hands out a connection inside an open transaction, where nothing would ever commit.
-    private Mono<Void> rollbackAndClose(Connection connection) {
-        return Flux.from(connection.createStatement("ROLLBACK").execute())
-                .flatMap(Result::getRowsUpdated)
-                .onErrorComplete()
-                .then(Mono.from(connection.close()));
     }
 }

@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import dev.tally.dataset.TableSchema;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.JobError;
+import dev.tally.system.Transactions;
 import dev.tally.upsert.ChunkUpsert;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -87,8 +88,8 @@ final class OneTransaction {
                                     chunk -> writeChunk(data, ledger == null ? data : ledger, chunk, progress), 1))
                             .takeUntil(result -> result instanceof ChunkResult.Stopped),
                     data -> end(data, !dryRun && !progress.stopped && !abandoned.getAsBoolean()),
-                    (data, error) -> rollbackAndClose(data),
-                    this::rollbackAndClose);
+                    (data, error) -> Transactions.rollbackAndClose(data),
+                    Transactions::rollbackAndClose);
         });
     }
 
@@ -119,10 +120,6 @@ final class OneTransaction {
                 ? Mono.from(data.commitTransaction()).then(Mono.fromRunnable(() -> committed = true))
                 : Mono.from(data.rollbackTransaction());
         return end.onErrorResume(error -> close(data).then(Mono.error(error))).then(close(data));
-    }
-
-    private Mono<Void> rollbackAndClose(Connection data) {
-        return Mono.from(data.rollbackTransaction()).onErrorComplete().then(close(data));
     }
 
     private static Mono<Void> close(Connection connection) {
