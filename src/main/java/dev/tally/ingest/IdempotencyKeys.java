@@ -67,7 +67,7 @@ class IdempotencyKeys {
                         "Idempotency-Key '%s' belongs to job %s, sent with other settings: %s. Send it again with the first upload's settings, or use a new key"
                                 .formatted(key, job.job(), String.join(", ", differences))));
             }
-            JobStatus status = JobHistory.status(job);
+            JobStatus status = JobStatus.of(job.status());
             if (status == JobStatus.RUNNING) {
                 return Mono.error(stillRunning(key, job.job()));
             }
@@ -123,7 +123,7 @@ class IdempotencyKeys {
         differ(differences, "maxRejects", job.maxRejects(), settings.maxRejects());
         differ(differences, "atomic", job.atomic(), settings.atomic());
         differ(differences, "dryRun", job.dryRun(), settings.dryRun());
-        differ(differences, "unknownFields", job.unknownFields(), settings.ignoreUnknownFields() ? "ignore" : "reject");
+        differ(differences, "unknownFields", job.unknownFields(), settings.unknownFields());
         return differences;
     }
 

@@ -6,7 +6,6 @@ import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.TallyProperties;
-import java.util.Locale;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -46,10 +45,6 @@ class JobHistory {
         });
     }
 
-    static JobStatus status(JobDocument job) {
-        return JobStatus.valueOf(job.status().toUpperCase(Locale.ROOT));
-    }
-
     static JobEvent.Started started(JobDocument job) {
         return new JobEvent.Started(
                 job.job(),
@@ -67,7 +62,7 @@ class JobHistory {
      */
     static JobEvent.Ended ended(JobDocument job) {
         Counts totals = job.totals();
-        JobStatus status = status(job);
+        JobStatus status = JobStatus.of(job.status());
         Boolean committed = job.atomic() || job.dryRun() ? status == JobStatus.COMPLETED && !job.dryRun() : null;
         return new JobEvent.Ended(
                 job.job(),

@@ -38,7 +38,7 @@ class JobSubscriptions {
 
     /** The job's events after the id {@code after} (-1 for all), ending with the final event. */
     Flux<JobEvent> events(JobDocument job, long after) {
-        Flux<JobEvent> events = JobHistory.status(job) != JobStatus.RUNNING
+        Flux<JobEvent> events = JobStatus.of(job.status()) != JobStatus.RUNNING
                 ? history.ofEnded(job)
                 : uploads.follow(job.job())
                         .map(follow -> followHere(job, after, follow))
@@ -82,7 +82,7 @@ class JobSubscriptions {
             int[] sent = {chunk(after)};
             Flux<JobEvent> round = jobs.find(job.job()).flatMapMany(now -> {
                 // The row is read first: once it says ended, the ledger holds every chunk.
-                boolean ended = JobHistory.status(now) != JobStatus.RUNNING;
+                boolean ended = JobStatus.of(now.status()) != JobStatus.RUNNING;
                 Flux<JobEvent> chunks = Flux.defer(() -> history.chunks(job.job(), sent[0], Integer.MAX_VALUE))
                         .doOnNext(chunk -> sent[0] = chunk.lastChunk())
                         .cast(JobEvent.class);

@@ -16,4 +16,10 @@ public record JobSettings(
         boolean atomic,
         boolean dryRun,
         boolean ignoreUnknownFields,
-        String idempotencyKey) {}
+        String idempotencyKey) {
+
+    /** {@code unknownFields} as the API and the job's row name it. */
+    public String unknownFields() {
+        return ignoreUnknownFields ? "ignore" : "reject";
+    }
+}

@@ -109,7 +109,7 @@ public class Jobs {
                 .bind("$4", settings.chunkSize())
                 .bind("$6", settings.atomic())
                 .bind("$7", settings.dryRun())
-                .bind("$8", settings.ignoreUnknownFields() ? "ignore" : "reject")
+                .bind("$8", settings.unknownFields())
                 .bind("$10", utc(startedAt));
         spec = nullable(spec, "$5", settings.maxRejects(), Long.class);
         spec = nullable(spec, "$9", settings.idempotencyKey(), String.class);
