@@ -5,6 +5,7 @@ import dev.tally.dataset.Dataset;
 import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
+import dev.tally.job.JobDocument;
 import dev.tally.job.JobError;
 import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
@@ -17,7 +18,6 @@ import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.TallyProperties;
 import io.r2dbc.spi.R2dbcException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -393,7 +393,7 @@ final class Upload {
 
     private void publishEnd(
             JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt, Boolean kept) {
-        long ms = Math.max(1, Duration.between(startedAt, endedAt).toMillis());
+        long ms = JobDocument.durationMs(startedAt, endedAt);
         log.info(
                 "Job {} {}: dataset {}, onConflict {}{}, {} chunks in {} ms, {}{}",
                 id,
@@ -406,7 +406,7 @@ final class Upload {
                 totals,
                 endError == null ? "" : ", error " + endError);
         publish(new JobEvent.Ended(
-                id, chunks + 1L, status, totals, chunks, ms, totals.received() * 1000.0 / ms, endError, kept));
+                id, chunks + 1L, status, totals, chunks, ms, JobDocument.rowsPerSecond(totals, ms), endError, kept));
         ended.tryEmitEmpty();
     }
 

@@ -1,5 +1,7 @@
 package dev.tally.job;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
@@ -26,4 +28,15 @@ public record JobDocument(
         OffsetDateTime endedAt,
         long durationMs,
         double rowsPerSecond,
-        JsonNode error) {}
+        JsonNode error) {
+
+    /** A job's duration in milliseconds, at least 1: the final event's and the document's. */
+    public static long durationMs(Instant startedAt, Instant endedAt) {
+        return Math.max(1, Duration.between(startedAt, endedAt).toMillis());
+    }
+
+    /** Lines received per second over {@code durationMs}: the final event's and the document's. */
+    public static double rowsPerSecond(Counts totals, long durationMs) {
+        return totals.received() * 1000.0 / durationMs;
+    }
+}

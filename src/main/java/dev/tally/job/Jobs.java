@@ -1,7 +1,6 @@
 package dev.tally.job;
 
 import io.r2dbc.spi.Readable;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -189,10 +188,7 @@ public class Jobs {
         Counts totals = counts(row);
         OffsetDateTime startedAt = row.get("started_at", OffsetDateTime.class);
         OffsetDateTime endedAt = row.get("ended_at", OffsetDateTime.class);
-        long ms = Math.max(
-                1,
-                Duration.between(startedAt.toInstant(), endedAt == null ? Instant.now() : endedAt.toInstant())
-                        .toMillis());
+        long ms = JobDocument.durationMs(startedAt.toInstant(), endedAt == null ? Instant.now() : endedAt.toInstant());
         return new JobDocument(
                 row.get("id", UUID.class),
                 row.get("dataset", String.class),
@@ -209,7 +205,7 @@ public class Jobs {
                 endedAt,
                 ms,
                 // Rounded as the final event's is, so that a replayed event equals the live one.
-                Math.round(totals.received() * 1000.0 / ms * 10) / 10.0,
+                Math.round(JobDocument.rowsPerSecond(totals, ms) * 10) / 10.0,
                 jsonOrNull(row.get("error", String.class)));
     }
 
