@@ -1,6 +1,5 @@
 package dev.tally.ingest;
 
-import dev.tally.dataset.TableSchema;
 import dev.tally.dataset.UniqueIndex;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.ParsedLine.Row;
@@ -11,12 +10,13 @@ import java.util.Set;
 
 /**
  * A chunk after parsing: the rows to write, the lines already rejected, and the rows' values on
- * every unique index as hashable keys for the {@link KeyGate} (computed here, off the serial path).
+ * the given unique indexes as hashable keys for the {@link KeyGate} (computed here, off the serial
+ * path; none for an upload in one transaction, which has no gate).
  */
 record ParsedChunk(
         int number, long firstLine, long lastLine, List<Row> rows, List<ParsedLine.Reject> rejects, Set<Object> keys) {
 
-    static ParsedChunk of(LineChunk chunk, List<ParsedLine> parsed, TableSchema schema) {
+    static ParsedChunk of(LineChunk chunk, List<ParsedLine> parsed, List<UniqueIndex> gated) {
         List<Row> rows = new ArrayList<>(parsed.size());
         List<ParsedLine.Reject> rejects = new ArrayList<>();
         for (ParsedLine line : parsed) {
@@ -26,7 +26,7 @@ record ParsedChunk(
             }
         }
         return new ParsedChunk(
-                chunk.number(), chunk.firstLine(), chunk.lastLine(), rows, rejects, uniqueKeys(rows, schema));
+                chunk.number(), chunk.firstLine(), chunk.lastLine(), rows, rejects, uniqueKeys(rows, gated));
     }
 
     int received() {
@@ -34,8 +34,7 @@ record ParsedChunk(
     }
 
     /** A NULL never conflicts, so it is no key. */
-    private static Set<Object> uniqueKeys(List<Row> rows, TableSchema schema) {
-        List<UniqueIndex> indexes = schema.uniqueIndexes();
+    private static Set<Object> uniqueKeys(List<Row> rows, List<UniqueIndex> indexes) {
         Set<Object> keys = HashSet.newHashSet(rows.size() * indexes.size());
         for (int i = 0; i < indexes.size(); i++) {
             for (Row row : rows) {

@@ -210,7 +210,8 @@ final class Upload {
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
         List<ParsedLine> parsed = new ArrayList<>(chunk.lines().size());
         chunk.lines().forEach(line -> parsed.add(parser.parse(line)));
-        return ParsedChunk.of(chunk, parsed, dataset.schema());
+        return ParsedChunk.of(
+                chunk, parsed, oneTransaction == null ? dataset.schema().uniqueIndexes() : List.of());
     }
 
     /**
