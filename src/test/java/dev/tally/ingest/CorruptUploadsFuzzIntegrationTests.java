@@ -196,7 +196,7 @@ class CorruptUploadsFuzzIntegrationTests {
         assertThat(firstDifference(actual, expectedLog, lines)).as("row log").isEmpty();
         assertThat(totals.toString()).as("totals").isEqualTo(expectedTotals(model, bad.size()));
         assertCountsAgree(end, events);
-        assertThat(table()).as("table").isEqualTo(model.table);
+        assertThat(SequentialModel.things(db)).as("table").isEqualTo(model.table);
     }
 
     /** The final totals, the job row, the chunk ledger and the chunk events all say the same. */
@@ -416,21 +416,6 @@ class CorruptUploadsFuzzIntegrationTests {
                 "INSERT INTO things (id, code, label, qty, note, version) VALUES "
                         + String.join(", ", Collections.nCopies(rows.size(), "(?, ?, ?, ?, ?, ?)")),
                 args.toArray());
-    }
-
-    private Map<Long, Thing> table() {
-        Map<Long, Thing> rows = new TreeMap<>();
-        for (Map<String, Object> row : db.query("SELECT id, code, label, qty, note, version FROM things")) {
-            rows.put(
-                    (Long) row.get("id"),
-                    new Thing(
-                            (String) row.get("code"),
-                            (String) row.get("label"),
-                            ((Number) row.get("qty")).longValue(),
-                            (String) row.get("note"),
-                            (Long) row.get("version")));
-        }
-        return rows;
     }
 
     private static long fromEnvironment(String name, long fallback) {

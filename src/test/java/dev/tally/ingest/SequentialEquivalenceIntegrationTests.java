@@ -101,7 +101,7 @@ class SequentialEquivalenceIntegrationTests {
         if (atomic) {
             assertThat(end.get("committed").asBoolean()).isEqualTo(expected.failedAt == null);
         }
-        assertThat(table()).isEqualTo(keptNothing ? before : expected.table);
+        assertThat(SequentialModel.things(db)).isEqualTo(keptNothing ? before : expected.table);
     }
 
     /** The first line whose logged outcome differs, with the lines on its key, or empty. */
@@ -142,21 +142,6 @@ class SequentialEquivalenceIntegrationTests {
                 .findFirst()
                 .map(l -> l.fields().get("code"))
                 .orElse(null);
-    }
-
-    private Map<Long, Thing> table() {
-        Map<Long, Thing> rows = new java.util.TreeMap<>();
-        for (Map<String, Object> row : db.query("SELECT id, code, label, qty, note, version FROM things")) {
-            rows.put(
-                    (Long) row.get("id"),
-                    new Thing(
-                            (String) row.get("code"),
-                            (String) row.get("label"),
-                            ((Number) row.get("qty")).longValue(),
-                            (String) row.get("note"),
-                            (Long) row.get("version")));
-        }
-        return rows;
     }
 
     /** Random lines over a few hundred keys; {@code badShare} of them malformed or with an unknown field. */

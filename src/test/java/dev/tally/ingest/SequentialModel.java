@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.TestDatabase;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,22 @@ final class SequentialModel {
     }
 
     record Thing(String code, String label, long qty, String note, Long version) {}
+
+    /** The {@code things} table as it is, in the model's shape, by id. */
+    static Map<Long, Thing> things(TestDatabase db) {
+        Map<Long, Thing> rows = new TreeMap<>();
+        for (Map<String, Object> row : db.query("SELECT id, code, label, qty, note, version FROM things")) {
+            rows.put(
+                    (Long) row.get("id"),
+                    new Thing(
+                            (String) row.get("code"),
+                            (String) row.get("label"),
+                            ((Number) row.get("qty")).longValue(),
+                            (String) row.get("note"),
+                            (Long) row.get("version")));
+        }
+        return rows;
+    }
 
     /** An outcome the row log shows: skipped with a reason, or rejected with a code. */
     record Logged(long line, String outcome, String reason) {}
