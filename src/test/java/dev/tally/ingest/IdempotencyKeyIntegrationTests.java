@@ -63,7 +63,7 @@ class IdempotencyKeyIntegrationTests {
     @BeforeEach
     void twoExistingThings() {
         client = new UploadClient(port);
-        resetThings();
+        Things.twoExisting(db);
     }
 
     @Test
@@ -173,7 +173,7 @@ class IdempotencyKeyIntegrationTests {
         assertTotals(clean, 255, 191, 56, 1, 0, 7);
         List<List<Object>> cleanTable = things();
         List<String> cleanRowLog = rowLog(clean.get("job").asString());
-        resetThings();
+        Things.twoExisting(db);
 
         String prefix = join(LINES.subList(0, 150));
         JsonNode cut = ndjson(post(
@@ -250,7 +250,7 @@ class IdempotencyKeyIntegrationTests {
                         post("things", "onConflict=update&chunkSize=100", null, MediaType.APPLICATION_NDJSON, FILE))
                 .getLast();
         List<List<Object>> cleanTable = things();
-        resetThings();
+        Things.twoExisting(db);
 
         String sent = join(LINES.subList(0, 160)) + LINES.get(160).substring(0, 10);
         String job;
@@ -543,12 +543,6 @@ class IdempotencyKeyIntegrationTests {
         return db.query("SELECT id, code, label, qty, note, version FROM things ORDER BY id").stream()
                 .map(row -> Arrays.asList(row.values().toArray()))
                 .toList();
-    }
-
-    private void resetThings() {
-        db.update("TRUNCATE things");
-        db.update(
-                "INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
     }
 
     private static JsonNode withoutTiming(JsonNode event) {

@@ -13,6 +13,13 @@ final class Things {
 
     private Things() {}
 
+    /** The table the policy tests start from: only things 1 ("a", "one") and 2 ("b", "two"), version 1. */
+    static void twoExisting(TestDatabase db) {
+        db.update("TRUNCATE things");
+        db.update(
+                "INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
+    }
+
     /** Lines {@code first} to {@code last}, each ending in a newline. */
     static String lines(long first, long last) {
         StringBuilder text = new StringBuilder();

@@ -32,9 +32,7 @@ class UploadPoliciesIntegrationTests {
     @BeforeEach
     void twoExistingThings() {
         client = new UploadClient(port);
-        db.update("TRUNCATE things");
-        db.update(
-                "INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
+        Things.twoExisting(db);
     }
 
     @Test
