@@ -8,11 +8,13 @@ import reactor.core.publisher.FluxSink;
 /**
  * The events of one job for one subscriber, never holding the job back: while the subscriber
  * does not read, consecutive chunk events merge into one, so at most three events (started,
- * merged chunks, ended) wait, however many chunks commit.
+ * merged chunks, ended) wait, however many chunks commit. Chunks the subscriber has (up to its
+ * {@code Last-Event-ID}) are left out before they can merge with later ones.
  */
 final class EventFeed {
 
     private final int maxRowsPerEvent;
+    private final long after;
     private final Deque<JobEvent> pending = new ArrayDeque<>();
     private FluxSink<JobEvent> sink;
     private boolean ended;
@@ -20,10 +22,19 @@ final class EventFeed {
     private Runnable onCancel = () -> {};
 
     EventFeed(int maxRowsPerEvent) {
+        this(maxRowsPerEvent, -1);
+    }
+
+    /** A feed of the chunk events after the id {@code after}. */
+    EventFeed(int maxRowsPerEvent, long after) {
         this.maxRowsPerEvent = maxRowsPerEvent;
+        this.after = after;
     }
 
     synchronized void publish(JobEvent event) {
+        if (event instanceof JobEvent.ChunksCommitted chunk && chunk.lastChunk() <= after) {
+            return;
+        }
         if (event instanceof JobEvent.ChunksCommitted next
                 && pending.peekLast() instanceof JobEvent.ChunksCommitted previous) {
             pending.removeLast();

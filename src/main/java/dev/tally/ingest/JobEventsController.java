@@ -1,9 +1,13 @@
 package dev.tally.ingest;
 
+import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -30,13 +34,42 @@ class JobEventsController {
     }
 
     @GetMapping("/v1/jobs/{id}/events")
+    @Operation(
+            operationId = "jobEvents",
+            summary = "The job's events: replayed from the ledger, then live while it runs",
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        description = "The events after Last-Event-ID",
+                        content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE)),
+                @ApiResponse(
+                        responseCode = "204",
+                        description = "The job ended and the client has its final event",
+                        content = @Content),
+                @ApiResponse(responseCode = "400", description = "Bad Last-Event-ID"),
+                @ApiResponse(responseCode = "404", description = "Unknown job")
+            })
     Mono<ResponseEntity<Flux<ServerSentEvent<String>>>> events(
-            @PathVariable String id, @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
-        UUID job = jobId(id);
+            @PathVariable String id,
+            @Parameter(description = "The id of the last event the client has: only later ones are sent")
+                    @RequestHeader(name = "Last-Event-ID", required = false)
+                    String lastEventId) {
+        UUID job = Problems.jobId(id);
         long after = after(lastEventId);
-        return jobs.find(job).switchIfEmpty(Mono.error(() -> unknownJob(id))).map(found -> ResponseEntity.ok()
-                .contentType(MediaType.TEXT_EVENT_STREAM)
-                .body(ServerSentEvents.of(subscriptions.events(found, after), events)));
+        // Detached once found: the lookup's statement would otherwise stay reachable, through the
+        // response's subscription, for as long as the subscriber follows (about 18 KB each).
+        return jobs.find(job)
+                .onTerminateDetach()
+                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
+                .map(found -> {
+                    if (JobStatus.of(found.status()) != JobStatus.RUNNING && after > found.chunks()) {
+                        // The client has the final event: 204 tells an EventSource to stop reconnecting.
+                        return ResponseEntity.noContent().build();
+                    }
+                    return ResponseEntity.ok()
+                            .contentType(MediaType.TEXT_EVENT_STREAM)
+                            .body(ServerSentEvents.of(subscriptions.events(found, after), events));
+                });
     }
 
     /** The id of the last event the client has, or -1 for none. */
@@ -56,17 +89,5 @@ class JobEventsController {
                 "Last-Event-ID",
                 "Last-Event-ID must be the id of an event of this job, a number from 0, not '%s'"
                         .formatted(lastEventId));
-    }
-
-    private static UUID jobId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw unknownJob(id);
-        }
-    }
-
-    private static RuntimeException unknownJob(String id) {
-        return Problems.of(HttpStatus.NOT_FOUND, "Unknown job", "No job with id '%s'".formatted(id));
     }
 }

@@ -1,11 +1,13 @@
 package dev.tally.ingest;
 
+import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobDocument;
 import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.TallyProperties;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -18,6 +20,9 @@ import tools.jackson.databind.JsonNode;
  */
 @Component
 class JobHistory {
+
+    // Chunks read a query: each holds at most twice maxRowsPerEvent logged rows.
+    static final int PAGE = 16;
 
     private final LedgerHistory ledger;
     private final int maxRowsPerEvent;
@@ -33,15 +38,31 @@ class JobHistory {
                 Mono.just(started(job)), chunks(job.job(), 0, Integer.MAX_VALUE), Mono.fromSupplier(() -> ended(job)));
     }
 
-    /** The events of the committed chunks numbered after {@code after} up to {@code upTo}, totals counted from the first. */
+    /**
+     * The events of the committed chunks numbered after {@code after} up to {@code upTo}, totals
+     * counted from the first. Reads {@value #PAGE} chunks a query, at most a page ahead of the
+     * subscriber: one that reads slowly holds two pages, never a pooled connection.
+     */
     Flux<JobEvent.ChunksCommitted> chunks(UUID job, int after, int upTo) {
+        if (after >= upTo) {
+            return Flux.empty();
+        }
         return ledger.progress(job, after).flatMapMany(before -> {
+            int[] read = {after};
             Counts[] totals = {before.totals()};
             // One row more than an event lists, so that the event knows it was truncated.
-            return ledger.chunks(job, maxRowsPerEvent + 1, after, upTo).map(record -> {
-                totals[0] = totals[0].plus(record.counts());
-                return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
-            });
+            Mono<List<ChunkRecord>> page = Mono.defer(() -> ledger.chunks(
+                                    job, maxRowsPerEvent + 1, read[0], (int) Math.min(upTo, (long) read[0] + PAGE))
+                            .collectList())
+                    .doOnNext(records -> read[0] =
+                            records.isEmpty() ? upTo : records.getLast().chunk());
+            return page.repeat()
+                    .takeUntil(records -> records.size() < PAGE || read[0] >= upTo)
+                    .concatMapIterable(records -> records, 1)
+                    .map(record -> {
+                        totals[0] = totals[0].plus(record.counts());
+                        return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
+                    });
         });
     }
 

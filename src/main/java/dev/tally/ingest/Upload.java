@@ -16,9 +16,11 @@ import dev.tally.ndjson.Line;
 import dev.tally.ndjson.LineSplitter;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
+import dev.tally.system.JobLog;
 import dev.tally.system.TallyProperties;
 import io.r2dbc.spi.R2dbcException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -65,11 +67,11 @@ final class Upload {
     // What the chunk events reported: committed chunks, or those written in the one transaction.
     private volatile Counts reported;
     private volatile int reportedChunks;
-    // Subscribers other than the uploader, and what they need to join: guarded by this.
-    private final List<EventFeed> followers = new ArrayList<>();
-    private int publishedChunks;
-    private JobEvent.ChunksCommitted written;
-    private boolean endPublished;
+    // Subscribers other than the uploader.
+    private final Followers followers;
+    private final IngestMetrics.DatasetMeters meters;
+    // What an upload in one transaction wrote: counted in the metrics once, and only if, it commits.
+    private LineTally uncommitted = LineTally.NONE;
 
     Upload(
             UUID id,
@@ -80,8 +82,10 @@ final class Upload {
             OneTransaction oneTransaction,
             Jobs jobs,
             Instant startedAt,
-            JobProgress before) {
+            JobProgress before,
+            IngestMetrics.DatasetMeters meters) {
         this.id = id;
+        this.meters = meters;
         this.dataset = dataset;
         this.settings = settings;
         this.limits = limits;
@@ -93,7 +97,7 @@ final class Upload {
         this.before = before;
         this.reported = before.totals();
         this.reportedChunks = before.chunks();
-        this.publishedChunks = before.chunks();
+        this.followers = new Followers(limits.maxRowsPerEvent(), oneTransaction != null, before.chunks());
         this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
     }
 
@@ -181,7 +185,7 @@ final class Upload {
 
     private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
         String where = "chunk %d (lines %d-%d)".formatted(chunk.number(), chunk.firstLine(), chunk.lastLine());
-        log.error("Job {}: {} failed", id, where, failure);
+        JobLog.error(log, id, "Job {}: {} failed", id, where, failure);
         return new ChunkResult.Stopped(chunk.number(), error(where, failure));
     }
 
@@ -190,7 +194,7 @@ final class Upload {
         if (failure instanceof ClientGone) {
             stop(JobStatus.ABORTED, null);
         } else {
-            log.error("Job {}: reading the upload failed", id, failure);
+            JobLog.error(log, id, "Job {}: reading the upload failed", id, failure);
             stop(JobStatus.FAILED, error("reading the upload", failure));
         }
         return Flux.empty();
@@ -238,40 +242,14 @@ final class Upload {
         return ended.asMono();
     }
 
-    /**
-     * What a subscriber joining now needs: the last chunk published so far, all of whose chunks the
-     * ledger holds when they commit one by one; for an upload in one transaction, its chunk events
-     * so far merged into one, as they are in no ledger yet; and the events from now on, merged
-     * while the subscriber does not read, so it never holds the upload back. Empty once the final
-     * event was published: the job's row then says it ended.
-     */
-    synchronized Optional<Follow> follow() {
-        if (endPublished) {
-            return Optional.empty();
-        }
-        EventFeed follower = new EventFeed(limits.maxRowsPerEvent());
-        followers.add(follower);
-        return Optional.of(new Follow(publishedChunks, written, follower.events(), () -> unfollow(follower)));
-    }
-
-    /** A subscriber's start: call {@code release} once it is done, to stop feeding it. */
-    record Follow(int publishedChunks, JobEvent.ChunksCommitted written, Flux<JobEvent> events, Runnable release) {}
-
-    private synchronized void unfollow(EventFeed follower) {
-        followers.remove(follower);
+    /** A subscriber other than the uploader joins ({@link Followers#follow}). */
+    Optional<Follow> follow(long after) {
+        return followers.follow(after);
     }
 
     private synchronized void publish(JobEvent event) {
-        if (event instanceof JobEvent.ChunksCommitted chunk) {
-            publishedChunks = chunk.lastChunk();
-            if (oneTransaction != null) {
-                written = written == null ? chunk : written.merge(chunk, limits.maxRowsPerEvent());
-            }
-        }
-        endPublished |= event instanceof JobEvent.Ended;
         feed.publish(event);
-        // A copy: the final event ends a follower, whose release removes it from the list, here.
-        List.copyOf(followers).forEach(follower -> follower.publish(event));
+        followers.publish(event);
     }
 
     private void stop(JobStatus status, JobError error) {
@@ -298,8 +276,14 @@ final class Upload {
 
     private void onResult(ChunkResult result) {
         switch (result) {
-            case ChunkResult.Committed chunk -> report(chunk.record(), chunk.cancelRequested());
-            case ChunkResult.Written chunk -> report(chunk.record(), chunk.cancelRequested());
+            case ChunkResult.Committed chunk -> {
+                meters.committed(LineTally.of(chunk.record()));
+                report(chunk.record(), chunk.cancelRequested());
+            }
+            case ChunkResult.Written chunk -> {
+                uncommitted = uncommitted.plus(LineTally.of(chunk.record()));
+                report(chunk.record(), chunk.cancelRequested());
+            }
             case ChunkResult.Stopped stopping -> stop(JobStatus.FAILED, stopping.error());
             case ChunkResult.Dropped dropped -> {} // only ever after a stop
         }
@@ -315,7 +299,7 @@ final class Upload {
     }
 
     private void onError(Throwable failure) {
-        log.error("Job {} failed", id, failure);
+        JobLog.error(log, id, "Job {} failed", id, failure);
         stop(JobStatus.FAILED, error("the upload", failure));
         onEnd();
     }
@@ -327,6 +311,9 @@ final class Upload {
      */
     private void onEnd() {
         Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
+        if (Boolean.TRUE.equals(kept)) {
+            meters.committed(uncommitted); // never for a dry run, which always rolls back
+        }
         // A one-transaction upload that committed is complete, whatever stopped it after.
         Stop stop = Boolean.TRUE.equals(kept) ? null : stopped.get();
         if (stop == null && bodyError != null) {
@@ -334,7 +321,8 @@ final class Upload {
         }
         JobStatus status = stop == null ? JobStatus.COMPLETED : stop.status();
         JobError error = stop == null ? null : stop.error();
-        Instant endedAt = Instant.now();
+        // In microseconds, as PostgreSQL keeps it: the final event's duration equals its replay's.
+        Instant endedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         databaseRetry
                 .retrying(
                         Mono.defer(() -> jobs.finish(id, status, error, endedAt))
@@ -358,7 +346,9 @@ final class Upload {
                                             failure instanceof DatabaseGone ? DatabaseGone.CODE : "db_error",
                                             "the job's end could not be recorded: " + failure.getMessage(),
                                             null);
-                            log.error(
+                            JobLog.error(
+                                    log,
+                                    id,
                                     "Job {} ended {} but its row could not be written ({}): it says running, with"
                                             + " the ledger's totals, until this instance writes it as failed once the"
                                             + " database answers again",
@@ -376,9 +366,10 @@ final class Upload {
                 .retryWhen(
                         Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(DatabaseRetry::isDatabaseAway))
                 .subscribe(
-                        finished ->
-                                log.info("Job {}: its row is written at last, failed with {}", id, finished.totals()),
-                        failure -> log.error("Job {}: its row could not be written; it says running", id, failure));
+                        finished -> JobLog.info(
+                                log, id, "Job {}: its row is written at last, failed with {}", id, finished.totals()),
+                        failure -> JobLog.error(
+                                log, id, "Job {}: its row could not be written; it says running", id, failure));
     }
 
     /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
@@ -395,7 +386,9 @@ final class Upload {
     private void publishEnd(
             JobStatus status, Counts totals, int chunks, JobError endError, Instant endedAt, Boolean kept) {
         long ms = JobDocument.durationMs(startedAt, endedAt);
-        log.info(
+        JobLog.info(
+                log,
+                id,
                 "Job {} {}: dataset {}, onConflict {}{}, {} chunks in {} ms, {}{}",
                 id,
                 status.wireName(),

@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -49,6 +50,7 @@ class Uploads implements SmartLifecycle {
     private final JsonMapper json;
     private final TallyProperties.Ingest limits;
     private final IdempotencyKeys keys;
+    private final IngestMetrics metrics;
     private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
 
     // Accepts from the start: the web server starts in an earlier phase than this lifecycle.
@@ -59,8 +61,10 @@ class Uploads implements SmartLifecycle {
             Jobs jobs,
             JsonMapper json,
             TallyProperties properties,
-            IdempotencyKeys keys) {
+            IdempotencyKeys keys,
+            IngestMetrics metrics) {
         this.connections = connections;
+        this.metrics = metrics;
         this.jobs = jobs;
         this.keys = keys;
         this.json = json;
@@ -114,7 +118,8 @@ class Uploads implements SmartLifecycle {
             Instant startedAt,
             JobProgress before,
             Mono<Void> createJob) {
-        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict());
+        IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
+        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict(), meters::split);
         // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
         boolean whole = settings.atomic() || settings.dryRun();
         ChunkTransaction transaction = whole
@@ -127,12 +132,21 @@ class Uploads implements SmartLifecycle {
                         settings.maxRejects(),
                         limits.commitPatience(),
                         json,
-                        new DatabaseRetry(limits.databaseRetry()));
+                        new DatabaseRetry(limits.databaseRetry()),
+                        meters);
         OneTransaction oneTransaction = whole
                 ? new OneTransaction(
-                        connections, upsert, dataset.schema(), id, settings.maxRejects(), settings.dryRun(), json)
+                        connections,
+                        upsert,
+                        dataset.schema(),
+                        id,
+                        settings.maxRejects(),
+                        settings.dryRun(),
+                        json,
+                        meters)
                 : null;
-        Upload upload = new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt, before);
+        Upload upload =
+                new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt, before, meters);
         admit(upload);
         return upload.start(createJob, body);
     }
@@ -159,9 +173,14 @@ class Uploads implements SmartLifecycle {
         }
     }
 
+    /** The jobs whose uploads run on this instance. */
+    Set<UUID> runningJobs() {
+        return Set.copyOf(running.keySet());
+    }
+
     /** Follows the job's upload when it runs on this instance ({@link Upload#follow}). */
-    Optional<Upload.Follow> follow(UUID job) {
-        return Optional.ofNullable(running.get(job)).flatMap(Upload::follow);
+    Optional<Follow> follow(UUID job, long after) {
+        return Optional.ofNullable(running.get(job)).flatMap(upload -> upload.follow(after));
     }
 
     /** A cancel taken by this instance stops the upload at once when it runs here. */

@@ -88,6 +88,28 @@ class EventFeedTests {
     }
 
     @Test
+    void chunksTheSubscriberHasAreLeftOutBeforeTheyCanMergeWithLaterOnes() {
+        EventFeed feed = new EventFeed(10, 2);
+        feed.publish(chunk(1, 10, 0, Counts.of(10, 0, 0, 0, 0)));
+        feed.publish(chunk(2, 10, 0, Counts.of(20, 0, 0, 0, 0)));
+        feed.publish(chunk(3, 9, 1, Counts.of(29, 0, 0, 1, 0)));
+        feed.publish(chunk(4, 10, 0, Counts.of(39, 0, 0, 1, 0)));
+        feed.publish(ended(Counts.of(39, 0, 0, 1, 0), 4));
+
+        StepVerifier.create(feed.events(), 0)
+                .thenRequest(1)
+                .assertNext(e -> {
+                    JobEvent.ChunksCommitted merged = (JobEvent.ChunksCommitted) e;
+                    assertThat(List.of(merged.firstChunk(), merged.lastChunk())).containsExactly(3, 4);
+                    assertThat(merged.counts()).isEqualTo(Counts.of(19, 0, 0, 1, 0));
+                    assertThat(merged.totals()).isEqualTo(Counts.of(39, 0, 0, 1, 0));
+                })
+                .thenRequest(1)
+                .assertNext(e -> assertThat(((JobEvent.Ended) e).id()).isEqualTo(5))
+                .verifyComplete();
+    }
+
+    @Test
     void cancellingRunsTheCancelAction() {
         EventFeed feed = new EventFeed(10);
         AtomicBoolean gone = new AtomicBoolean();
