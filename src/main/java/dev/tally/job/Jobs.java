@@ -1,9 +1,11 @@
 package dev.tally.job;
 
 import io.r2dbc.spi.Readable;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
@@ -22,8 +24,8 @@ public class Jobs {
 
     private static final String CREATE_SQL = """
             INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, max_rejects, atomic, dry_run,
-                                   unknown_fields, idempotency_key, started_at)
-            VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)
+                                   unknown_fields, idempotency_key, started_at, alive_at)
+            VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, now())
             """;
 
     // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
@@ -88,8 +90,33 @@ public class Jobs {
 
     // Conditional, so that of two uploads resuming the same job only one gets it back.
     private static final String REOPEN_SQL = """
-            UPDATE tally.job SET status = 'running', ended_at = NULL, error = NULL, cancel_requested_at = NULL
+            UPDATE tally.job SET status = 'running', ended_at = NULL, error = NULL, cancel_requested_at = NULL,
+                                 alive_at = now()
             WHERE id = $1 AND status = $2
+            """;
+
+    private static final String MARK_ALIVE_SQL =
+            "UPDATE tally.job SET alive_at = now() WHERE id = ANY($1::uuid[]) AND status = 'running'";
+
+    // Running, yet neither marked alive nor committing a chunk for $1 seconds: its instance died.
+    // Ended as FINISH_SQL ends a job, at most once: the status is checked again under the row lock.
+    private static final String END_LOST_SQL = """
+            WITH lost AS (
+                UPDATE tally.job j
+                   SET status = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'aborted' END,
+                       ended_at = now(), error = CASE WHEN j.cancel_requested_at IS NOT NULL THEN NULL ELSE $2::jsonb END,
+                       (received, inserted, updated, unchanged, skipped, rejected, chunks) = (
+                           SELECT coalesce(sum(received), 0), coalesce(sum(inserted), 0), coalesce(sum(updated), 0),
+                                  coalesce(sum(unchanged), 0), coalesce(sum(skipped), 0), coalesce(sum(rejected), 0),
+                                  count(*)::integer
+                           FROM tally.chunk c WHERE c.job_id = j.id)
+                 WHERE j.status = 'running'
+                   AND coalesce(j.alive_at, j.started_at) < now() - make_interval(secs => $1)
+                   AND NOT EXISTS (SELECT 1 FROM tally.chunk c
+                                   WHERE c.job_id = j.id AND c.committed_at > now() - make_interval(secs => $1))
+                RETURNING j.id
+            )
+            SELECT id, pg_notify('tally_chunks', id::text || ':end') FROM lost
             """;
 
     private final DatabaseClient db;
@@ -127,6 +154,33 @@ public class Jobs {
                 .map(row -> new Finished(
                         JobStatus.of(row.get("status", String.class)), counts(row), row.get("chunks", Integer.class)))
                 .one();
+    }
+
+    /** Marks the jobs, running on this instance, as alive now. */
+    public Mono<Void> markAlive(Collection<UUID> jobs) {
+        if (jobs.isEmpty()) {
+            return Mono.empty();
+        }
+        String[] ids = jobs.stream().map(UUID::toString).toArray(String[]::new);
+        return db.sql(MARK_ALIVE_SQL).bind("$1", ids).then();
+    }
+
+    /**
+     * Ends every running job that has shown no sign of life for {@code lostAfter}, as aborted
+     * with the ledger's totals (cancelled if a cancel was requested), and wakes its followers.
+     * Returns the jobs it ended.
+     */
+    public Flux<UUID> endLost(Duration lostAfter) {
+        JobError error = new JobError(
+                "instance_lost",
+                "The instance running the upload stopped: no sign of it for %d s. What committed stays"
+                        .formatted(lostAfter.toSeconds()),
+                null);
+        return db.sql(END_LOST_SQL)
+                .bind("$1", lostAfter.toMillis() / 1000.0)
+                .bind("$2", json.writeValueAsString(error))
+                .map(row -> row.get("id", UUID.class))
+                .all();
     }
 
     /** A finished job's final status, totals and number of committed chunks. */

@@ -1,5 +1,6 @@
 package dev.tally.job;
 
+import dev.tally.system.Periodic;
 import dev.tally.system.TallyProperties;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -12,7 +13,6 @@ import org.springframework.context.event.EventListener;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -60,22 +60,14 @@ class Retention implements DisposableBean {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        schedule = Flux.interval(retention.every(), retention.every())
-                .onBackpressureDrop()
-                .concatMap(tick -> purge(Instant.now())
-                        .doOnNext(purged -> {
-                            if (purged.jobs() + purged.rows() > 0) {
-                                log.info(
-                                        "Retention: deleted {} ended jobs and {} row-log rows",
-                                        purged.jobs(),
-                                        purged.rows());
-                            }
-                        })
-                        .onErrorResume(e -> {
-                            log.warn("Retention: purge failed, tried again in {}: {}", retention.every(), e.toString());
-                            return Mono.empty();
-                        }))
-                .subscribe();
+        schedule = Periodic.every(
+                retention.every(),
+                () -> purge(Instant.now()).doOnNext(purged -> {
+                    if (purged.jobs() + purged.rows() > 0) {
+                        log.info("Retention: deleted {} ended jobs and {} row-log rows", purged.jobs(), purged.rows());
+                    }
+                }),
+                e -> log.warn("Retention: purge failed, tried again in {}: {}", retention.every(), e.toString()));
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.springframework.validation.annotation.Validated;
  * @param migrations extra Flyway locations for dataset tables (the demo's {@code customers})
  * @param retention how long ended jobs' records are kept
  * @param events how followers of a job's events are served
+ * @param liveness how a job whose instance died is found and ended
  */
 @Validated
 @ConfigurationProperties("tally")
@@ -29,7 +30,8 @@ public record TallyProperties(
         @NotNull @Valid @DefaultValue Ingest ingest,
         @NotNull @DefaultValue List<String> migrations,
         @NotNull @Valid @DefaultValue Retention retention,
-        @NotNull @Valid @DefaultValue Events events) {
+        @NotNull @Valid @DefaultValue Events events,
+        @NotNull @Valid @DefaultValue Liveness liveness) {
 
     /**
      * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
@@ -80,4 +82,13 @@ public record TallyProperties(
      *     without being notified, for notices lost while the listening connection was down
      */
     public record Events(@NotNull @DefaultValue("5s") Duration safetyPoll) {}
+
+    /**
+     * @param heartbeat how often an instance marks the jobs it runs as alive, and looks for lost ones
+     * @param lostAfter a running job neither marked alive nor committing a chunk for this long is
+     *     ended {@code aborted}: the instance running it died
+     */
+    public record Liveness(
+            @NotNull @DefaultValue("10s") Duration heartbeat,
+            @NotNull @DefaultValue("60s") Duration lostAfter) {}
 }
