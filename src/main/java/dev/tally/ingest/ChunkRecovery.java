@@ -4,6 +4,7 @@ import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
+import dev.tally.system.JobLog;
 import dev.tally.system.Transactions;
 import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
@@ -38,11 +39,13 @@ final class ChunkRecovery {
     private final ConnectionFactory connections;
     private final DatabaseRetry retry;
     private final UUID job;
+    private final IngestMetrics.DatasetMeters meters;
 
-    ChunkRecovery(ConnectionFactory connections, DatabaseRetry retry, UUID job) {
+    ChunkRecovery(ConnectionFactory connections, DatabaseRetry retry, UUID job, IngestMetrics.DatasetMeters meters) {
         this.connections = connections;
         this.retry = retry;
         this.job = job;
+        this.meters = meters;
     }
 
     /** A connection for a chunk; failing to get one is signalled as {@link Unreachable}. */
@@ -74,7 +77,8 @@ final class ChunkRecovery {
                     .retryWhen(Retry.from(failures -> failures.concatMap(signal -> {
                         Throwable failure = signal.failure();
                         if (failure instanceof Unreachable) {
-                            return outage.pause(failure.getCause(), what);
+                            return outage.pause(failure.getCause(), what)
+                                    .doOnNext(tryAgain -> meters.retried(IngestMetrics.Retried.DATABASE_UNREACHABLE));
                         }
                         if (!(failure instanceof CommitInDoubt) && !SqlStates.isConnectionLost(failure)) {
                             return Mono.error(failure);
@@ -86,17 +90,20 @@ final class ChunkRecovery {
                             return Mono.error(
                                     new DatabaseGone(what + ": lost " + MOST_LOSSES + " connections", failure));
                         }
-                        log.warn(
+                        JobLog.warn(
+                                log,
+                                job,
                                 "Job {}: {} lost its connection{}: {}",
                                 job,
                                 what,
                                 failure instanceof CommitInDoubt ? " while its COMMIT was in flight" : "",
                                 String.valueOf(failure.getMessage()));
                         outage.answered();
-                        return outage.pause(failure, what);
+                        return outage.pause(failure, what)
+                                .doOnNext(tryAgain -> meters.retried(IngestMetrics.Retried.CONNECTION_LOST));
                     })))
                     .onErrorResume(DatabaseGone.class, gone -> {
-                        log.error("Job {}: {}", job, gone.getMessage());
+                        JobLog.error(log, job, "Job {}: {}", job, gone.getMessage());
                         return Mono.just(new ChunkResult.Stopped(chunk.number(), gone.error()));
                     });
         });
@@ -119,7 +126,9 @@ final class ChunkRecovery {
                                 what + ": its COMMIT is in doubt, and its transaction is still open on the server", e))
                 .flatMap(landed -> {
                     doubt.set(null);
-                    log.warn(
+                    JobLog.warn(
+                            log,
+                            job,
                             "Job {}: {} {}",
                             job,
                             what,

@@ -45,6 +45,7 @@ final class ChunkTransaction {
     private final Duration patience;
     private final JsonMapper json;
     private final ChunkRecovery recovery;
+    private final IngestMetrics.DatasetMeters meters;
 
     ChunkTransaction(
             ConnectionFactory connections,
@@ -54,14 +55,16 @@ final class ChunkTransaction {
             Long maxRejects,
             Duration patience,
             JsonMapper json,
-            DatabaseRetry databaseRetry) {
+            DatabaseRetry databaseRetry,
+            IngestMetrics.DatasetMeters meters) {
         this.upsert = upsert;
         this.schema = schema;
         this.job = job;
         this.maxRejects = maxRejects;
         this.patience = patience;
         this.json = json;
-        this.recovery = new ChunkRecovery(connections, databaseRetry, job);
+        this.meters = meters;
+        this.recovery = new ChunkRecovery(connections, databaseRetry, job, meters);
     }
 
     /**
@@ -71,7 +74,8 @@ final class ChunkTransaction {
      * the turn passes as stopped, so no later chunk commits.
      */
     Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
-        return recovery.run(chunk, turn, Mono.defer(() -> write(chunk, turn))).doFinally(signal -> turn.stopped());
+        return meters.timed(recovery.run(chunk, turn, Mono.defer(() -> write(chunk, turn))))
+                .doFinally(signal -> turn.stopped());
     }
 
     /** One attempt; if it yielded its turn, once more when its turn has come. */
@@ -79,7 +83,8 @@ final class ChunkTransaction {
         return attempt(chunk, turn, patience).switchIfEmpty(Mono.defer(() -> turn.previous()
                 .hasElement()
                 .flatMap(previousCommitted -> previousCommitted
-                        ? attempt(chunk, turn, null)
+                        ? Mono.fromRunnable(() -> meters.retried(IngestMetrics.Retried.TURN))
+                                .then(attempt(chunk, turn, null))
                         : Mono.just(new ChunkResult.Dropped(chunk.number())))));
     }
 
@@ -108,7 +113,12 @@ final class ChunkTransaction {
                         connection -> Mono.from(connection.close()),
                         (connection, error) -> Transactions.rollbackAndClose(connection),
                         Transactions::rollbackAndClose)
-                .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20)).filter(SqlStates::isRetryable))
+                .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20))
+                        .filter(SqlStates::isRetryable)
+                        .doBeforeRetry(signal -> meters.retried(
+                                SqlStates.isDeadlock(signal.failure())
+                                        ? IngestMetrics.Retried.DEADLOCK
+                                        : IngestMetrics.Retried.SERIALIZATION_FAILURE)))
                 .flatMap(Mono::justOrEmpty);
     }
 

@@ -35,6 +35,7 @@ final class OneTransaction {
     private final Long maxRejects;
     private final boolean dryRun;
     private final JsonMapper json;
+    private final IngestMetrics.DatasetMeters meters;
     private volatile boolean committed;
 
     OneTransaction(
@@ -44,7 +45,8 @@ final class OneTransaction {
             UUID job,
             Long maxRejects,
             boolean dryRun,
-            JsonMapper json) {
+            JsonMapper json,
+            IngestMetrics.DatasetMeters meters) {
         this.connections = connections;
         this.upsert = upsert;
         this.schema = schema;
@@ -52,6 +54,7 @@ final class OneTransaction {
         this.maxRejects = maxRejects;
         this.dryRun = dryRun;
         this.json = json;
+        this.meters = meters;
     }
 
     /**
@@ -98,6 +101,10 @@ final class OneTransaction {
      * released once written, so that chunks do not nest one in another on the server.
      */
     private Mono<ChunkResult> writeChunk(Connection data, Connection ledger, ParsedChunk chunk, Progress progress) {
+        return meters.timed(writeAndRecord(data, ledger, chunk, progress));
+    }
+
+    private Mono<ChunkResult> writeAndRecord(Connection data, Connection ledger, ParsedChunk chunk, Progress progress) {
         return upsert.write(data, chunk.rows())
                 .flatMap(written -> upsert.release(data).thenReturn(written))
                 .map(written -> ChunkOutcomes.of(job, chunk, written, schema, json))

@@ -6,7 +6,14 @@ import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -32,26 +39,97 @@ class UploadController {
     private final Datasets datasets;
     private final Uploads uploads;
     private final EventJson events;
+    private final IngestMetrics metrics;
     private final int defaultChunkSize;
 
-    UploadController(Datasets datasets, Uploads uploads, JsonMapper json, TallyProperties properties) {
+    UploadController(
+            Datasets datasets, Uploads uploads, JsonMapper json, TallyProperties properties, IngestMetrics metrics) {
+        this.metrics = metrics;
         this.datasets = datasets;
         this.uploads = uploads;
         this.events = new EventJson(json);
         this.defaultChunkSize = properties.ingest().chunkSize();
     }
 
-    @PostMapping("/v1/datasets/{name}/records")
+    // The body is read as it streams (from the request, which springdoc does not see as a body) and
+    // the response type follows Accept: the annotations say both.
+    @PostMapping("/v1/datasets/{dataset}/records")
+    @Operation(
+            operationId = "upload",
+            summary = "Upload NDJSON records into a dataset and stream each chunk's outcome",
+            requestBody =
+                    @RequestBody(
+                            required = true,
+                            content = {
+                                @Content(mediaType = MediaType.APPLICATION_NDJSON_VALUE),
+                                @Content(mediaType = "application/jsonl")
+                            }),
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        description = "The job's events: SSE (default), NDJSON, or its final event as JSON",
+                        content = {
+                            @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE),
+                            @Content(mediaType = MediaType.APPLICATION_NDJSON_VALUE),
+                            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)
+                        }),
+                @ApiResponse(responseCode = "400", description = "Bad parameter"),
+                @ApiResponse(responseCode = "404", description = "Unknown dataset"),
+                @ApiResponse(
+                        responseCode = "409",
+                        description = "Policy not allowed for the dataset, or Idempotency-Key in use or with other"
+                                + " settings"),
+                @ApiResponse(responseCode = "415", description = "Content type or encoding not supported"),
+                @ApiResponse(responseCode = "503", description = "Database unavailable, or the service shutting down")
+            })
     ResponseEntity<?> upload(
-            @PathVariable String name,
-            @RequestParam(required = false) String onConflict,
-            @RequestParam(required = false) String chunkSize,
-            @RequestParam(required = false) String maxRejects,
-            @RequestParam(required = false) String atomic,
-            @RequestParam(required = false) String dryRun,
-            @RequestParam(required = false) String unknownFields,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
-            @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false) String contentEncoding,
+            @PathVariable("dataset") String name,
+            @Parameter(
+                            description = "What a line whose key already exists does",
+                            schema =
+                                    @Schema(
+                                            allowableValues = {"skip", "update", "update-if-newer", "fail"},
+                                            defaultValue = "skip"))
+                    @RequestParam(required = false)
+                    String onConflict,
+            @Parameter(
+                            description = "Most lines per chunk transaction (default: tally.ingest.chunk-size)",
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "10000"))
+                    @RequestParam(required = false)
+                    String chunkSize,
+            @Parameter(
+                            description = "Fail the job once more lines than this are rejected (default: unlimited)",
+                            schema = @Schema(type = "integer", format = "int64", minimum = "0"))
+                    @RequestParam(required = false)
+                    String maxRejects,
+            @Parameter(
+                            description = "One transaction for the whole upload: all or nothing",
+                            schema = @Schema(type = "boolean", defaultValue = "false"))
+                    @RequestParam(required = false)
+                    String atomic,
+            @Parameter(
+                            description = "Run everything, report the real outcomes, then roll back",
+                            schema = @Schema(type = "boolean", defaultValue = "false"))
+                    @RequestParam(required = false)
+                    String dryRun,
+            @Parameter(
+                            description = "What a field that is not a column of the table does",
+                            schema =
+                                    @Schema(
+                                            allowableValues = {"reject", "ignore"},
+                                            defaultValue = "reject"))
+                    @RequestParam(required = false)
+                    String unknownFields,
+            @Parameter(
+                            description =
+                                    "Sent again with the same key and dataset: the first job's outcome, or its resumption")
+                    @RequestHeader(name = "Idempotency-Key", required = false)
+                    String idempotencyKey,
+            @Parameter(
+                            description = "The body's coding",
+                            schema = @Schema(allowableValues = {"identity", "gzip", "x-gzip"}))
+                    @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false)
+                    String contentEncoding,
             ServerHttpRequest request) {
         Dataset dataset = datasets.find(name).orElseThrow(() -> Problems.unknownDataset(name));
         JobSettings settings = UploadParameters.settings(
@@ -65,7 +143,10 @@ class UploadController {
                 idempotencyKey,
                 defaultChunkSize);
         ContentEncoding encoding = checkBody(request.getHeaders().getContentType(), contentEncoding);
-        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(request.getBody()))
+        IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
+        // Counted as received, before decoding: what the network carried.
+        Flux<DataBuffer> body = request.getBody().doOnNext(buffer -> meters.received(buffer.readableByteCount()));
+        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));

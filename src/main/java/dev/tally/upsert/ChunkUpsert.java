@@ -38,11 +38,14 @@ public final class ChunkUpsert {
 
     private final TableSchema schema;
     private final ConflictPolicy policy;
+    private final Runnable onSplit;
     private final Map<BitSet, SegmentSql> statements = new ConcurrentHashMap<>();
 
-    public ChunkUpsert(TableSchema schema, ConflictPolicy policy) {
+    /** @param onSplit told each time a failing statement is halved (for the metrics) */
+    public ChunkUpsert(TableSchema schema, ConflictPolicy policy, Runnable onSplit) {
         this.schema = schema;
         this.policy = policy;
+        this.onSplit = onSplit;
     }
 
     /**
@@ -105,7 +108,8 @@ public final class ChunkUpsert {
                         .then(
                                 rows.size() == 1
                                         ? Mono.just(new UpsertResult(0, 0, 0, List.of(rejected(rows.getFirst(), e))))
-                                        : isolate(connection, rows.subList(0, rows.size() / 2))
+                                        : Mono.fromRunnable(onSplit)
+                                                .then(isolate(connection, rows.subList(0, rows.size() / 2)))
                                                 .flatMap(left -> isolate(
                                                                 connection, rows.subList(rows.size() / 2, rows.size()))
                                                         .map(left::plus))));

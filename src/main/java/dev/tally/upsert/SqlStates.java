@@ -41,6 +41,11 @@ public final class SqlStates {
         return "40001".equals(state) || "40P01".equals(state);
     }
 
+    /** A deadlock (40P01), as opposed to a serialization failure (40001). */
+    public static boolean isDeadlock(Throwable error) {
+        return "40P01".equals(sqlState(error));
+    }
+
     /**
      * The connection is gone, or the server is ending it: a connection exception (class 08, which
      * is also what the driver raises for a closed connection: 08006, 08003), terminated by an
