@@ -1,6 +1,8 @@
 package dev.tally.dataset;
 
 import dev.tally.system.Problems;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,12 +20,20 @@ class DatasetController {
     }
 
     @GetMapping("/v1/datasets")
+    @Operation(operationId = "listDatasets", summary = "The configured datasets")
     Map<String, List<DatasetDocument>> list() {
         return Map.of(
                 "datasets", datasets.all().stream().map(DatasetDocument::of).toList());
     }
 
     @GetMapping("/v1/datasets/{name}")
+    @Operation(
+            operationId = "showDataset",
+            summary = "A dataset: table, key, columns, allowed policies",
+            responses = {
+                @ApiResponse(responseCode = "200", description = "The dataset"),
+                @ApiResponse(responseCode = "404", description = "Unknown dataset")
+            })
     DatasetDocument show(@PathVariable String name) {
         return datasets.find(name).map(DatasetDocument::of).orElseThrow(() -> Problems.unknownDataset(name));
     }

@@ -1,6 +1,11 @@
 package dev.tally.job;
 
 import dev.tally.system.Problems;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -38,10 +43,28 @@ class JobController {
     record JobList(List<JobDocument> jobs) {}
 
     @GetMapping("/v1/jobs")
+    @Operation(
+            operationId = "listJobs",
+            summary = "Jobs, newest first",
+            responses = {
+                @ApiResponse(responseCode = "200", description = "The jobs"),
+                @ApiResponse(responseCode = "400", description = "Bad status or limit")
+            })
     Mono<JobList> list(
-            @RequestParam(required = false) String dataset,
-            @RequestParam(required = false) String status,
-            @RequestParam(required = false) String limit) {
+            @Parameter(description = "Only this dataset's jobs") @RequestParam(required = false) String dataset,
+            @Parameter(
+                            description = "Only jobs with this status",
+                            schema =
+                                    @Schema(
+                                            allowableValues = {"running", "completed", "failed", "cancelled", "aborted"
+                                            }))
+                    @RequestParam(required = false)
+                    String status,
+            @Parameter(
+                            description = "Most jobs listed",
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "1000", defaultValue = "50"))
+                    @RequestParam(required = false)
+                    String limit) {
         return jobs.list(dataset, status == null ? null : status(status), limit == null ? DEFAULT_LIMIT : limit(limit))
                 .collectList()
                 .map(JobList::new);
@@ -71,8 +94,15 @@ class JobController {
     }
 
     @GetMapping("/v1/jobs/{id}")
+    @Operation(
+            operationId = "showJob",
+            summary = "A job: status, settings, totals, timing",
+            responses = {
+                @ApiResponse(responseCode = "200", description = "The job"),
+                @ApiResponse(responseCode = "404", description = "Unknown job")
+            })
     Mono<JobDocument> show(@PathVariable String id) {
-        return jobs.find(jobId(id)).switchIfEmpty(Mono.error(() -> unknownJob(id)));
+        return jobs.find(Problems.jobId(id)).switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)));
     }
 
     /**
@@ -80,10 +110,18 @@ class JobController {
      * flight. 404 for an unknown job, 409 for one that already ended.
      */
     @DeleteMapping("/v1/jobs/{id}")
+    @Operation(
+            operationId = "cancelJob",
+            summary = "Cancel a running job: it stops after its chunks in flight, status cancelled",
+            responses = {
+                @ApiResponse(responseCode = "202", description = "Cancel recorded; the job as it was then"),
+                @ApiResponse(responseCode = "404", description = "Unknown job"),
+                @ApiResponse(responseCode = "409", description = "The job already ended")
+            })
     Mono<ResponseEntity<JobDocument>> cancel(@PathVariable String id) {
-        UUID job = jobId(id);
+        UUID job = Problems.jobId(id);
         return jobs.requestCancel(job).flatMap(requested -> jobs.find(job)
-                .switchIfEmpty(Mono.error(() -> unknownJob(id)))
+                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
                 .map(document -> {
                     if (!requested) {
                         throw alreadyEnded(document);
@@ -94,11 +132,31 @@ class JobController {
     }
 
     @GetMapping(value = "/v1/jobs/{id}/rows", produces = "application/x-ndjson")
-    Flux<RowLogEntry> rows(@PathVariable String id, @RequestParam(required = false) String outcome) {
-        UUID job = jobId(id);
+    @Operation(
+            operationId = "jobRows",
+            summary = "The job's row log: its skipped and rejected lines, with their text",
+            responses = {
+                @ApiResponse(
+                        responseCode = "200",
+                        description = "One row-log object per line",
+                        content =
+                                @Content(
+                                        mediaType = "application/x-ndjson",
+                                        schema = @Schema(implementation = RowLogEntry.class))),
+                @ApiResponse(responseCode = "400", description = "Bad outcome"),
+                @ApiResponse(responseCode = "404", description = "Unknown job")
+            })
+    Flux<RowLogEntry> rows(
+            @PathVariable String id,
+            @Parameter(
+                            description = "Only rows with this outcome (default: both)",
+                            schema = @Schema(allowableValues = {"skipped", "rejected"}))
+                    @RequestParam(required = false)
+                    String outcome) {
+        UUID job = Problems.jobId(id);
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
         return jobs.find(job)
-                .switchIfEmpty(Mono.error(() -> unknownJob(id)))
+                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
                 .flatMapMany(found -> jobs.rows(job, wanted));
     }
 
@@ -110,14 +168,6 @@ class JobController {
                         "outcome", "outcome must be skipped or rejected, not '%s'".formatted(name)));
     }
 
-    private static UUID jobId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw unknownJob(id);
-        }
-    }
-
     private static RuntimeException alreadyEnded(JobDocument document) {
         ErrorResponseException problem = Problems.of(
                 HttpStatus.CONFLICT,
@@ -126,9 +176,5 @@ class JobController {
                         .formatted(document.job(), document.status()));
         problem.getBody().setProperty("jobStatus", document.status());
         return problem;
-    }
-
-    private static RuntimeException unknownJob(String id) {
-        return Problems.of(HttpStatus.NOT_FOUND, "Unknown job", "No job with id '%s'".formatted(id));
     }
 }

@@ -1,5 +1,6 @@
 package dev.tally.system;
 
+import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -24,6 +25,19 @@ public final class Problems {
 
     public static ErrorResponseException unknownDataset(String name) {
         return of(HttpStatus.NOT_FOUND, "Unknown dataset", "No dataset named '%s' is configured".formatted(name));
+    }
+
+    public static ErrorResponseException unknownJob(String id) {
+        return of(HttpStatus.NOT_FOUND, "Unknown job", "No job with id '%s'".formatted(id));
+    }
+
+    /** The job id of a request path; a malformed one names no job, so it is the same 404. */
+    public static UUID jobId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw unknownJob(id);
+        }
     }
 
     public static ErrorResponseException badParameter(String name, String detail) {

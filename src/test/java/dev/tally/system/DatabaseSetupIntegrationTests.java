@@ -69,7 +69,7 @@ class DatabaseSetupIntegrationTests {
 
         assertThat(strings(created, "SELECT count(*)::text FROM tally.job")).containsExactly("1");
         assertThat(strings(created, "SELECT version FROM tally.flyway_schema_history ORDER BY installed_rank"))
-                .containsExactly(null, "1", "2"); // Flyway's schema-creation marker, then V1 and V2
+                .containsExactly(null, "1", "2", "3"); // Flyway's schema-creation marker, then V1 to V3
     }
 
     @Test
@@ -132,7 +132,8 @@ class DatabaseSetupIntegrationTests {
                         Duration.ofSeconds(30)),
                 List.of(),
                 new TallyProperties.Retention(Duration.ofDays(7), Duration.ofDays(90), Duration.ofHours(1)),
-                new TallyProperties.Events(Duration.ofSeconds(5)));
+                new TallyProperties.Events(Duration.ofSeconds(5)),
+                new TallyProperties.Liveness(Duration.ofSeconds(10), Duration.ofSeconds(60)));
     }
 
     private List<String> strings(String database, String sql) throws SQLException {
