@@ -2,11 +2,9 @@ package dev.tally.ingest;
 
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,24 +28,18 @@ final class CommitCuttingProxy implements AutoCloseable {
     private static final int SSL_REQUEST = 80877103;
     private static final int GSS_REQUEST = 80877104;
 
-    private final String host;
-    private final int port;
-    private final ServerSocket listener;
     private final AtomicInteger commitsToLet = new AtomicInteger(-1);
     private final AtomicInteger faults = new AtomicInteger();
     private volatile Fault fault;
+    private final TcpProxy proxy;
 
     CommitCuttingProxy(String host, int port) throws IOException {
-        this.host = host;
-        this.port = port;
-        this.listener = new ServerSocket(0);
-        Thread accept = new Thread(this::accept, "commit-cutting-proxy");
-        accept.setDaemon(true);
-        accept.start();
+        this.proxy = new TcpProxy(
+                host, port, "commit-cutting-proxy", (client, server) -> new Link(client, server).clientToServer());
     }
 
     int port() {
-        return listener.getLocalPort();
+        return proxy.port();
     }
 
     /** Lets {@code before} COMMITs through, then breaks the connection of the next one; once. */
@@ -63,27 +55,7 @@ final class CommitCuttingProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        listener.close();
-    }
-
-    private void accept() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Socket server = new Socket(host, port);
-                client.setTcpNoDelay(true);
-                server.setTcpNoDelay(true);
-                start(new Link(client, server)::clientToServer, "proxy-client-to-server");
-            } catch (IOException e) {
-                // closed, or the server refused: the client sees its connection close
-            }
-        }
-    }
-
-    private static void start(Runnable pump, String name) {
-        Thread thread = new Thread(pump, name);
-        thread.setDaemon(true);
-        thread.start();
+        proxy.close();
     }
 
     /** One proxied connection. */
@@ -103,9 +75,9 @@ final class CommitCuttingProxy implements AutoCloseable {
                 DataInputStream in = new DataInputStream(client.getInputStream());
                 OutputStream out = new BufferedOutputStream(server.getOutputStream());
                 boolean framed = startup(in, out);
-                start(() -> serverToClient(framed), "proxy-server-to-client");
+                TcpProxy.start(() -> serverToClient(framed), "proxy-server-to-client");
                 if (!framed) {
-                    pipe(in, out); // encrypted: passed through, never broken
+                    TcpProxy.pipe(in, out); // encrypted: passed through, never broken
                 }
                 while (true) {
                     byte type = in.readByte();
@@ -130,7 +102,7 @@ final class CommitCuttingProxy implements AutoCloseable {
                 DataInputStream in = new DataInputStream(server.getInputStream());
                 OutputStream out = new BufferedOutputStream(client.getOutputStream());
                 if (!framed) {
-                    pipe(in, out);
+                    TcpProxy.pipe(in, out);
                 }
                 while (true) {
                     byte type = in.readByte();
@@ -185,15 +157,5 @@ final class CommitCuttingProxy implements AutoCloseable {
         return new String(body, 0, Math.max(0, body.length - 1), StandardCharsets.US_ASCII)
                 .trim()
                 .equalsIgnoreCase("COMMIT");
-    }
-
-    private static void pipe(InputStream in, OutputStream out) throws IOException {
-        byte[] buffer = new byte[16384];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            out.write(buffer, 0, n);
-            out.flush();
-        }
-        throw new EOFException();
     }
 }

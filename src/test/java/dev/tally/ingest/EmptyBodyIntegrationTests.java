@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.ndjson.GzipBytes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,8 @@ class EmptyBodyIntegrationTests {
                 Arguments.of("no bytes", null, new byte[0]),
                 Arguments.of("blank lines only", null, blankLines),
                 Arguments.of("no bytes, gzip", "gzip", new byte[0]),
-                Arguments.of("a gzip member of nothing", "gzip", GzipUploadIntegrationTests.gzip(new byte[0])),
-                Arguments.of("blank lines only, gzip", "gzip", GzipUploadIntegrationTests.gzip(blankLines)));
+                Arguments.of("a gzip member of nothing", "gzip", GzipBytes.gzip(new byte[0])),
+                Arguments.of("blank lines only, gzip", "gzip", GzipBytes.gzip(blankLines)));
     }
 
     @ParameterizedTest(name = "{0}")

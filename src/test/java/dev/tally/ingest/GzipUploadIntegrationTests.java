@@ -1,12 +1,16 @@
 package dev.tally.ingest;
 
+import static dev.tally.ndjson.GzipBytes.concat;
+import static dev.tally.ndjson.GzipBytes.crc;
+import static dev.tally.ndjson.GzipBytes.deflateFlushed;
+import static dev.tally.ndjson.GzipBytes.gzip;
+import static dev.tally.ndjson.GzipBytes.littleEndian;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +18,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -252,16 +254,6 @@ class GzipUploadIntegrationTests {
         return "{\"id\":%d,\"label\":\"thing %d\"}\n".formatted(id, id);
     }
 
-    static byte[] gzip(byte[] bytes) {
-        var out = new ByteArrayOutputStream();
-        try (var gzip = new GZIPOutputStream(out)) {
-            gzip.write(bytes);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
-    }
-
     /**
      * One gzip member: {@code before}, {@code mebibytes} MiB of 'a' with no newline, then {@code
      * after}. Built without compressing the gigabyte: one mebibyte is compressed by a fresh deflater
@@ -288,42 +280,6 @@ class GzipUploadIntegrationTests {
         long length = before.length() + ((long) mebibytes << 20) + after.length();
         out.writeBytes(littleEndian(crc.getValue()));
         out.writeBytes(littleEndian(length));
-        return out.toByteArray();
-    }
-
-    /**
-     * Raw deflate data of a fresh deflater, sync-flushed but not finished: every byte decodable, yet
-     * no end. The fastest level, whose output also inflates several times faster for long runs.
-     */
-    private static byte[] deflateFlushed(byte[] bytes) {
-        var deflater = new Deflater(Deflater.BEST_SPEED, true);
-        deflater.setInput(bytes);
-        var out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        int count;
-        do {
-            count = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
-            out.write(buffer, 0, count);
-        } while (count == buffer.length);
-        deflater.end();
-        return out.toByteArray();
-    }
-
-    private static long crc(byte[] bytes) {
-        var crc = new CRC32();
-        crc.update(bytes);
-        return crc.getValue();
-    }
-
-    private static byte[] littleEndian(long value) {
-        return new byte[] {(byte) value, (byte) (value >> 8), (byte) (value >> 16), (byte) (value >> 24)};
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        var out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
         return out.toByteArray();
     }
 }

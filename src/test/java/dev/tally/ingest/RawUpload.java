@@ -1,16 +1,13 @@
 package dev.tally.ingest;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -131,33 +128,14 @@ final class RawUpload implements AutoCloseable {
         return (Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Reads the status line, the headers, then the chunked body, queueing each NDJSON line. */
+    /** Reads the response, queueing each NDJSON line of its body. */
     private void readResponse() {
         try {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String statusLine = readLine(in);
-            status = Integer.parseInt(statusLine.split(" ")[1]);
-            boolean chunked = false;
-            for (String header = readLine(in); !header.isEmpty(); header = readLine(in)) {
-                chunked |= header.toLowerCase(Locale.ROOT).equals("transfer-encoding: chunked");
-            }
+            RawResponse response = RawResponse.read(socket.getInputStream());
+            status = response.status;
             ByteArrayOutputStream line = new ByteArrayOutputStream();
-            if (!chunked) {
-                for (int b = in.read(); b >= 0; b = in.read()) {
-                    collect(b, line);
-                }
-            } else {
-                for (int size = Integer.parseInt(readLine(in).trim(), 16); size > 0; ) {
-                    for (int i = 0; i < size; i++) {
-                        int b = in.read();
-                        if (b < 0) {
-                            return;
-                        }
-                        collect(b, line);
-                    }
-                    readLine(in);
-                    size = Integer.parseInt(readLine(in).trim(), 16);
-                }
+            for (int b = response.body.read(); b >= 0; b = response.body.read()) {
+                collect(b, line);
             }
         } catch (IOException | RuntimeException e) {
             // The connection was cut, by the test or the service: the response ends here.
@@ -176,18 +154,5 @@ final class RawUpload implements AutoCloseable {
         if (!text.isBlank()) {
             events.add(JSON.readTree(text));
         }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new IOException("connection closed");
-            }
-            if (b != '\r') {
-                line.append((char) b);
-            }
-        }
-        return line.toString();
     }
 }

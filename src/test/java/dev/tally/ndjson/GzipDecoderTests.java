@@ -1,5 +1,7 @@
 package dev.tally.ndjson;
 
+import static dev.tally.ndjson.GzipBytes.concat;
+import static dev.tally.ndjson.GzipBytes.littleEndian;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -250,29 +252,12 @@ class GzipDecoderTests {
         return out.toByteArray();
     }
 
-    /** Raw deflate data for {@code text}, sync-flushed but not finished: decodable, yet no end. */
     static byte[] deflateFlushed(String text) {
-        var deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        deflater.setInput(bytes(text));
-        var out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[512];
-        int count;
-        do {
-            count = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
-            out.write(buffer, 0, count);
-        } while (count == buffer.length);
-        deflater.end();
-        return out.toByteArray();
+        return GzipBytes.deflateFlushed(bytes(text));
     }
 
     static byte[] gzip(String text) {
-        var out = new ByteArrayOutputStream();
-        try (var gzip = new GZIPOutputStream(out)) {
-            gzip.write(bytes(text));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
+        return GzipBytes.gzip(bytes(text));
     }
 
     /** A gzip member of {@code count} copies of one byte, compressed a mebibyte at a time. */
@@ -297,27 +282,13 @@ class GzipDecoderTests {
     }
 
     private static long crc(String text) {
-        var crc = new CRC32();
-        crc.update(bytes(text));
-        return crc.getValue();
-    }
-
-    private static byte[] littleEndian(long value) {
-        return new byte[] {(byte) value, (byte) (value >> 8), (byte) (value >> 16), (byte) (value >> 24)};
+        return GzipBytes.crc(bytes(text));
     }
 
     private static byte[] withByte(byte[] bytes, int index, long value) {
         byte[] copy = bytes.clone();
         copy[index] = (byte) value;
         return copy;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        var out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
     }
 
     private static byte[] bytes(String text) {
