@@ -314,7 +314,7 @@ final class RunReport {
                 : "not measured: track_commit_timestamp is off on this server"));
     }
 
-    private static String distribution(List<Double> samples) {
+    static String distribution(List<Double> samples) {
         double[] sorted = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (sorted.length == 0) {
             return "no samples";
