@@ -7,6 +7,7 @@ import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -620,8 +621,7 @@ class InjectionIntegrationTests {
                 .append("Host: localhost:")
                 .append(port)
                 .append("\r\n")
-                .append("Accept: application/json, application/x-ndjson\r\n")
-                .append("Connection: close\r\n");
+                .append("Accept: application/json, application/x-ndjson\r\n");
         if (body != null) {
             head.append("Content-Type: application/x-ndjson\r\n");
         }
@@ -632,10 +632,40 @@ class InjectionIntegrationTests {
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             out.write(content);
             out.flush();
+            // Read only up to the response's end, then close: a server that answers before reading
+            // the body and then closed the connection would reset it, losing the response.
             ByteArrayOutputStream all = new ByteArrayOutputStream();
-            socket.getInputStream().transferTo(all);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                all.write(buffer, 0, n);
+                if (complete(all.toByteArray())) {
+                    break;
+                }
+            }
             return parse(all.toByteArray());
         }
+    }
+
+    /** Whether the bytes hold a whole response: its head and the body its headers announce. */
+    private static boolean complete(byte[] response) {
+        String text = new String(response, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        String head = text.substring(0, end).toLowerCase(Locale.ROOT);
+        if (head.contains("\r\ntransfer-encoding: chunked")) {
+            return text.endsWith("\r\n0\r\n\r\n") || text.substring(end + 4).startsWith("0\r\n\r\n");
+        }
+        int at = head.indexOf("\r\ncontent-length:");
+        if (at < 0) {
+            return false; // delimited by the end of the connection
+        }
+        int lineEnd = head.indexOf("\r\n", at + 2);
+        String length =
+                head.substring(at + 17, lineEnd < 0 ? head.length() : lineEnd).strip();
+        return response.length - (end + 4) >= Integer.parseInt(length);
     }
 
     private static Raw parse(byte[] response) {
