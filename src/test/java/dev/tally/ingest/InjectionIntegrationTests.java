@@ -329,6 +329,52 @@ class InjectionIntegrationTests {
         assertNothingWritten(jobs);
     }
 
+    /**
+     * A {@code ;} is part of its path segment, not the start of matrix variables that would be cut
+     * off: {@code things;DROP TABLE things} is not {@code things}, nor {@code <id>;DROP} that job.
+     */
+    @Test
+    void aSemicolonInThePathIsPartOfTheNameItFollows() throws IOException {
+        String job = client.upload("things", "", UploadClient.lines("{\"id\":1,\"label\":\"exists\"}"))
+                .get("job")
+                .asString();
+        long jobs = db.count("SELECT count(*) FROM tally.job");
+        String line = "{\"id\":50,\"label\":\"fifty\"}\n";
+
+        assertProblem(
+                raw("GET", "/v1/datasets/things;DROP%20TABLE%20things", null),
+                404,
+                "Unknown dataset",
+                "No dataset named 'things;DROP TABLE things' is configured");
+        assertProblem(
+                raw("POST", "/v1/datasets/things;DROP%20TABLE%20things/records", line),
+                404,
+                "Unknown dataset",
+                "No dataset named 'things;DROP TABLE things' is configured");
+        assertProblem(
+                raw("POST", "/v1/datasets/things;x=1/records?onConflict=update", line),
+                404,
+                "Unknown dataset",
+                "No dataset named 'things;x=1' is configured");
+        for (String route : List.of("/v1/jobs/%s;DROP", "/v1/jobs/%s;DROP/events", "/v1/jobs/%s;x=1/rows")) {
+            String target = route.formatted(job);
+            String id = target.substring("/v1/jobs/".length()).split("/")[0];
+            assertProblem(raw("GET", target, null), 404, "Unknown job", "No job with id '%s'".formatted(id));
+        }
+        assertProblem(
+                raw("DELETE", "/v1/jobs/" + job + ";DROP", null),
+                404,
+                "Unknown job",
+                "No job with id '%s;DROP'".formatted(job));
+
+        assertNothingWritten(jobs);
+        // The path's query survives: the same upload without the ';' is taken, with its parameter.
+        Raw taken = raw("POST", "/v1/datasets/things/records?onConflict=update", line);
+        assertThat(taken.status()).isEqualTo(200);
+        assertThat(JSON.readTree(taken.body()).get("totals").get("inserted").asLong())
+                .isOne();
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(
             strings = {
