@@ -1,5 +1,7 @@
 package dev.tally.ingest;
 
+import dev.tally.access.Access;
+import dev.tally.access.Caller;
 import dev.tally.dataset.Dataset;
 import dev.tally.dataset.Datasets;
 import dev.tally.job.JobSettings;
@@ -21,6 +23,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -130,7 +133,9 @@ class UploadController {
                             schema = @Schema(allowableValues = {"identity", "gzip", "x-gzip"}))
                     @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false)
                     String contentEncoding,
-            ServerHttpRequest request) {
+            ServerHttpRequest request,
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        Access.requireWrite(caller, name);
         Dataset dataset = datasets.find(name).orElseThrow(() -> Problems.unknownDataset(name));
         JobSettings settings = UploadParameters.settings(
                 dataset,
