@@ -36,6 +36,12 @@ class UploadController {
 
     static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
 
+    /**
+     * Whom tally.limits.max-uploads-per-token counts an upload against: until access tokens are
+     * wired in, every upload is this one caller's; then the token's name.
+     */
+    static final String CALLER = "anonymous";
+
     private final Datasets datasets;
     private final Uploads uploads;
     private final EventJson events;
@@ -80,6 +86,10 @@ class UploadController {
                         description = "Policy not allowed for the dataset, or Idempotency-Key in use or with other"
                                 + " settings"),
                 @ApiResponse(responseCode = "415", description = "Content type or encoding not supported"),
+                @ApiResponse(
+                        responseCode = "429",
+                        description = "Too many uploads of the dataset, or of the caller, running at once; see"
+                                + " Retry-After"),
                 @ApiResponse(responseCode = "503", description = "Database unavailable, or the service shutting down")
             })
     ResponseEntity<?> upload(
@@ -146,7 +156,7 @@ class UploadController {
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
         // Counted as received, before decoding: what the network carried.
         Flux<DataBuffer> body = request.getBody().doOnNext(buffer -> meters.received(buffer.readableByteCount()));
-        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(body))
+        Flux<JobEvent> jobEvents = uploads.start(dataset, CALLER, settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
