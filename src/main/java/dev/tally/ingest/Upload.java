@@ -198,6 +198,9 @@ final class Upload {
     private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
         if (failure instanceof ClientGone) {
             stop(JobStatus.ABORTED, null);
+        } else if (failure instanceof IdleClient.Idle idle) {
+            JobLog.info(log, id, "Job {}: {}", id, idle.getMessage());
+            stop(JobStatus.ABORTED, new JobError("client_idle", idle.getMessage(), null));
         } else {
             JobLog.error(log, id, "Job {}: reading the upload failed", id, failure);
             stop(JobStatus.FAILED, error("reading the upload", failure));
@@ -207,7 +210,7 @@ final class Upload {
 
     /** An error of the request body itself, not of decoding it: the connection broke. */
     private static boolean isConnectionError(Throwable failure) {
-        return !(failure instanceof InvalidGzipException);
+        return !(failure instanceof InvalidGzipException || failure instanceof IdleClient.Idle);
     }
 
     /** The lines before the fault are written like any others; then the job fails. */

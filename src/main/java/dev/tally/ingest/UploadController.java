@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
@@ -47,6 +48,7 @@ class UploadController {
     private final EventJson events;
     private final IngestMetrics metrics;
     private final int defaultChunkSize;
+    private final Duration idleTimeout;
 
     UploadController(
             Datasets datasets, Uploads uploads, JsonMapper json, TallyProperties properties, IngestMetrics metrics) {
@@ -55,6 +57,7 @@ class UploadController {
         this.uploads = uploads;
         this.events = new EventJson(json);
         this.defaultChunkSize = properties.ingest().chunkSize();
+        this.idleTimeout = properties.limits().idleTimeout();
     }
 
     // The body is read as it streams (from the request, which springdoc does not see as a body) and
@@ -155,7 +158,8 @@ class UploadController {
         ContentEncoding encoding = checkBody(request.getHeaders().getContentType(), contentEncoding);
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
         // Counted as received, before decoding: what the network carried.
-        Flux<DataBuffer> body = request.getBody().doOnNext(buffer -> meters.received(buffer.readableByteCount()));
+        Flux<DataBuffer> body = IdleClient.watch(request.getBody(), idleTimeout)
+                .doOnNext(buffer -> meters.received(buffer.readableByteCount()));
         Flux<JobEvent> jobEvents = uploads.start(dataset, CALLER, settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
