@@ -20,12 +20,14 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
+import reactor.netty.Connection;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -159,12 +161,23 @@ class UploadController {
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
         // Counted as received, before decoding: what the network carried.
         Flux<DataBuffer> body = IdleClient.watch(request.getBody(), idleTimeout)
+                .doOnError(IdleClient.Idle.class, idle -> closeAfterResponse(request))
                 .doOnNext(buffer -> meters.received(buffer.readableByteCount()));
         Flux<JobEvent> jobEvents = uploads.start(dataset, CALLER, settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
+    }
+
+    /**
+     * An idle client still gets its final event, then the connection closes; else Reactor Netty
+     * keeps it open for the rest of a body that is not coming.
+     */
+    private static void closeAfterResponse(ServerHttpRequest request) {
+        if (ServerHttpRequestDecorator.getNativeRequest(request) instanceof Connection connection) {
+            connection.markPersistent(false);
+        }
     }
 
     private ResponseEntity<?> respond(List<MediaType> accept, Flux<JobEvent> jobEvents) {
