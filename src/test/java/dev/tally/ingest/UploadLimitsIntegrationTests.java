@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
@@ -179,6 +180,13 @@ class UploadLimitsIntegrationTests {
                 .expectStatus()
                 .isEqualTo(HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
         assertThat(db.count("SELECT count(*) FROM tally.job")).isEqualTo(afterOne);
+    }
+
+    @Test
+    void anIdleTimeoutThatIsNotPositiveStopsTheStart() {
+        assertThatThrownBy(() ->
+                        ServiceInstance.start("--tally.limits.idle-timeout=0s").close())
+                .hasStackTraceContaining("tally.limits.idle-timeout must be positive");
     }
 
     /** The upload, once its job started. */
