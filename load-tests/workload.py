@@ -38,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "http://localhost:8080"
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/tally"
+DEFAULT_TOKEN = "tally-demo-token"  # the demo profile's well-known admin token
 DATASET = "customers"
 TOTAL_KEYS = ("received", "inserted", "updated", "unchanged", "skipped", "rejected")
 FINAL_EVENTS = ("completed", "failed", "cancelled", "aborted")
@@ -582,8 +583,9 @@ class RssPoller(threading.Thread):
         return self.peak_kb
 
 
-def upload(url, path, policy, timeout, chunk_size=None, rss=None, rss_mark=None):
-    """Stream the file through curl and read the event stream as it arrives.
+def upload(url, token, path, policy, timeout, chunk_size=None, rss=None, rss_mark=None):
+    """Stream the file through curl, sending the token as Authorization: Bearer, and read the event
+    stream as it arrives.
 
     Returns a dict: seconds (curl start -> final event), first_chunk (seconds), final (event or None),
     chunk_sum (counts summed over chunk events), problems (list of str), job, and rss_marks:
@@ -592,7 +594,7 @@ def upload(url, path, policy, timeout, chunk_size=None, rss=None, rss_mark=None)
     query = f"onConflict={policy}" + (f"&chunkSize={chunk_size}" if chunk_size else "")
     cmd = ["curl", "-sS", "-N", "-T", str(path), "-X", "POST",
            "-H", "Content-Type: application/x-ndjson", "-H", "Transfer-Encoding: chunked",
-           "-H", "Expect:", "-H", "Accept: application/x-ndjson",
+           "-H", "Expect:", "-H", "Accept: application/x-ndjson", "-H", f"Authorization: Bearer {token}",
            f"{url.rstrip('/')}/v1/datasets/{DATASET}/records?{query}"]
     res = {"seconds": None, "first_chunk": None, "final": None, "job": None, "rss_marks": {},
            "chunk_sum": dict.fromkeys(TOTAL_KEYS, 0), "problems": [], "chunk_events": 0}
@@ -714,7 +716,7 @@ def run_scenario(name, args, data_dir, row_versions=False):
     rss = RssPoller(args.pid) if args.pid else None
     if rss:
         rss.start()
-    res = upload(args.url, path, sc.policy, args.timeout, args.chunk_size, rss,
+    res = upload(args.url, args.token, path, sc.policy, args.timeout, args.chunk_size, rss,
                  rss_mark=sc.n if name == "M10" else None)
     if rss:
         row["peak_rss_mb"] = rss.stop() / 1024
@@ -1203,6 +1205,15 @@ def results_section(meta, table, m10, raw):
     return "\n".join(lines)
 
 
+def redacted(argv):
+    """The arguments with a --token's value left out: RESULTS.md records the command."""
+    out, hide = [], False
+    for a in argv:
+        out.append("…" if hide else "--token=…" if a.startswith("--token=") else a)
+        hide = a == "--token"
+    return out
+
+
 def cmd_bench(args):
     t_start = time.monotonic()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that Tally is stopped and the database dropped
@@ -1241,7 +1252,7 @@ def cmd_bench(args):
     meta = dict(machine_info(server, java, java_version), n=args.n, rounds=args.rounds, xmx=args.xmx, jvm_opts=args.jvm_opts, warmup=warmup,
                 commit=git_commit(), load_start=load_average(),
                 date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                command=" ".join(shlex.quote(a) for a in ["python3", "load-tests/workload.py"] + args.argv))
+                command=" ".join(shlex.quote(a) for a in ["python3", "load-tests/workload.py"] + redacted(args.argv)))
     # A private copy of the jar: a rebuild during the run cannot change it, and `pgrep -f tally-0.1.0`
     # (load-tests/README's way to find a Tally for `run --pid`) does not match, or kill, this one.
     run_jar = data_dir / f"bench-{stamp}.jar"
@@ -1253,7 +1264,8 @@ def cmd_bench(args):
             f"log {tally.log_path}")
         url = tally.start()
         log(f"Tally is up at {url} (pid {tally.proc.pid})")
-        ns = argparse.Namespace(n=args.n, db=db, url=url, pid=tally.proc.pid, timeout=args.timeout, chunk_size=None)
+        ns = argparse.Namespace(n=args.n, db=db, url=url, token=args.token, pid=tally.proc.pid, timeout=args.timeout,
+                                chunk_size=None)
         if warmup:
             # a fresh JVM runs its first upload several times slower (class loading, JIT): not a figure
             wns = argparse.Namespace(**dict(vars(ns), n=warmup, pid=None))
@@ -1483,6 +1495,9 @@ def main(argv=None):
                    help="all = S1..S5; M10 (10N lines) runs only when named")
     r.add_argument("--n", type=int, required=True)
     r.add_argument("--url", default=DEFAULT_URL)
+    r.add_argument("--token", default=DEFAULT_TOKEN,
+                   help="sent as Authorization: Bearer; needs write:customers or admin "
+                        "(default: the demo profile's %(default)s)")
     r.add_argument("--db", default=DEFAULT_DB)
     r.add_argument("--data-dir", default=str(HERE / "data"))
     r.add_argument("--pid", type=int, help="the service's process, for peak RSS")
@@ -1507,6 +1522,9 @@ def main(argv=None):
     b.add_argument("--jar", default="target/tally-*.jar", help="built with ./mvnw if nothing matches")
     b.add_argument("--xmx", default="256m", help="Tally's -Xmx")
     b.add_argument("--out", default=str(HERE / "RESULTS.md"), help="history file the run is added to ('' for none)")
+    b.add_argument("--token", default=DEFAULT_TOKEN,
+                   help="sent as Authorization: Bearer to the Tally the bench starts with the demo profile "
+                        "(default: that profile's %(default)s)")
     b.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server, as a libpq URL without database")
     b.add_argument("--data-dir", default=str(HERE / "data"))
     b.add_argument("--timeout", type=float, default=3600, help="seconds before an upload is killed")

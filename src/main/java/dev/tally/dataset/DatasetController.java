@@ -1,12 +1,16 @@
 package dev.tally.dataset;
 
+import dev.tally.access.Access;
+import dev.tally.access.Caller;
 import dev.tally.system.Problems;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /v1/datasets} and {@code GET /v1/datasets/{name}}: what may be uploaded where. */
@@ -21,9 +25,14 @@ class DatasetController {
 
     @GetMapping("/v1/datasets")
     @Operation(operationId = "listDatasets", summary = "The configured datasets")
-    Map<String, List<DatasetDocument>> list() {
+    Map<String, List<DatasetDocument>> list(
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return Map.of(
-                "datasets", datasets.all().stream().map(DatasetDocument::of).toList());
+                "datasets",
+                datasets.all().stream()
+                        .filter(dataset -> caller.canRead(dataset.name()) || caller.canWrite(dataset.name()))
+                        .map(DatasetDocument::of)
+                        .toList());
     }
 
     @GetMapping("/v1/datasets/{name}")
@@ -34,7 +43,9 @@ class DatasetController {
                 @ApiResponse(responseCode = "200", description = "The dataset"),
                 @ApiResponse(responseCode = "404", description = "Unknown dataset")
             })
-    DatasetDocument show(@PathVariable String name) {
+    DatasetDocument show(
+            @PathVariable String name, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        Access.requireReadOrWrite(caller, name);
         return datasets.find(name).map(DatasetDocument::of).orElseThrow(() -> Problems.unknownDataset(name));
     }
 

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.access.Caller;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
@@ -13,6 +14,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
@@ -53,13 +55,15 @@ class JobEventsController {
             @PathVariable String id,
             @Parameter(description = "The id of the last event the client has: only later ones are sent")
                     @RequestHeader(name = "Last-Event-ID", required = false)
-                    String lastEventId) {
+                    String lastEventId,
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         UUID job = Problems.jobId(id);
         long after = after(lastEventId);
         // Detached once found: the lookup's statement would otherwise stay reachable, through the
         // response's subscription, for as long as the subscriber follows (about 18 KB each).
         return jobs.find(job)
                 .onTerminateDetach()
+                .filter(found -> caller.canRead(found.dataset()))
                 .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
                 .map(found -> {
                     if (JobStatus.of(found.status()) != JobStatus.RUNNING && after > found.chunks()) {

@@ -1,5 +1,7 @@
 package dev.tally.ingest;
 
+import dev.tally.access.Access;
+import dev.tally.access.Caller;
 import dev.tally.dataset.Dataset;
 import dev.tally.dataset.Datasets;
 import dev.tally.job.JobSettings;
@@ -23,6 +25,7 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -38,12 +41,6 @@ import tools.jackson.databind.json.JsonMapper;
 class UploadController {
 
     static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
-
-    /**
-     * Whom tally.limits.max-uploads-per-token counts an upload against: until access tokens are
-     * wired in, every upload is this one caller's; then the token's name.
-     */
-    static final String CALLER = "anonymous";
 
     private final Datasets datasets;
     private final Uploads uploads;
@@ -145,7 +142,9 @@ class UploadController {
                             schema = @Schema(allowableValues = {"identity", "gzip", "x-gzip"}))
                     @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false)
                     String contentEncoding,
-            ServerHttpRequest request) {
+            ServerHttpRequest request,
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        Access.requireWrite(caller, name);
         Dataset dataset = datasets.find(name).orElseThrow(() -> Problems.unknownDataset(name));
         JobSettings settings = UploadParameters.settings(
                 dataset,
@@ -163,7 +162,7 @@ class UploadController {
         Flux<DataBuffer> body = IdleClient.watch(request.getBody(), idleTimeout)
                 .doOnError(IdleClient.Idle.class, idle -> closeAfterResponse(request))
                 .doOnNext(buffer -> meters.received(buffer.readableByteCount()));
-        Flux<JobEvent> jobEvents = uploads.start(dataset, CALLER, settings, encoding.decode(body))
+        Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));

@@ -1,5 +1,7 @@
 package dev.tally.job;
 
+import dev.tally.access.Access;
+import dev.tally.access.Caller;
 import dev.tally.system.Problems;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -16,6 +18,7 @@ import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
@@ -64,8 +67,16 @@ class JobController {
                             description = "Most jobs listed",
                             schema = @Schema(type = "integer", minimum = "1", maximum = "1000", defaultValue = "50"))
                     @RequestParam(required = false)
-                    String limit) {
-        return jobs.list(dataset, status == null ? null : status(status), limit == null ? DEFAULT_LIMIT : limit(limit))
+                    String limit,
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        if (dataset != null) {
+            Access.requireRead(caller, dataset);
+        }
+        return jobs.list(
+                        dataset,
+                        status == null ? null : status(status),
+                        limit == null ? DEFAULT_LIMIT : limit(limit),
+                        caller.readableDatasets().orElse(null))
                 .collectList()
                 .map(JobList::new);
     }
@@ -101,8 +112,16 @@ class JobController {
                 @ApiResponse(responseCode = "200", description = "The job"),
                 @ApiResponse(responseCode = "404", description = "Unknown job")
             })
-    Mono<JobDocument> show(@PathVariable String id) {
-        return jobs.find(Problems.jobId(id)).switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)));
+    Mono<JobDocument> show(
+            @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return visible(id, caller);
+    }
+
+    /** The job, if the caller may read its dataset: to any other it is unknown. */
+    private Mono<JobDocument> visible(String id, Caller caller) {
+        return jobs.find(Problems.jobId(id))
+                .filter(job -> caller.canRead(job.dataset()))
+                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)));
     }
 
     /**
@@ -118,17 +137,23 @@ class JobController {
                 @ApiResponse(responseCode = "404", description = "Unknown job"),
                 @ApiResponse(responseCode = "409", description = "The job already ended")
             })
-    Mono<ResponseEntity<JobDocument>> cancel(@PathVariable String id) {
+    Mono<ResponseEntity<JobDocument>> cancel(
+            @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         UUID job = Problems.jobId(id);
-        return jobs.requestCancel(job).flatMap(requested -> jobs.find(job)
+        return jobs.find(job)
+                .filter(found -> caller.canRead(found.dataset()) || caller.canWrite(found.dataset()))
                 .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
-                .map(document -> {
-                    if (!requested) {
-                        throw alreadyEnded(document);
-                    }
-                    events.publishEvent(new JobCancelRequested(job));
-                    return ResponseEntity.accepted().body(document);
-                }));
+                .doOnNext(found -> Access.requireWrite(caller, found.dataset()))
+                .then(jobs.requestCancel(job))
+                .flatMap(requested -> jobs.find(job)
+                        .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
+                        .map(document -> {
+                            if (!requested) {
+                                throw alreadyEnded(document);
+                            }
+                            events.publishEvent(new JobCancelRequested(job));
+                            return ResponseEntity.accepted().body(document);
+                        }));
     }
 
     @GetMapping(value = "/v1/jobs/{id}/rows", produces = "application/x-ndjson")
@@ -152,12 +177,10 @@ class JobController {
                             description = "Only rows with this outcome (default: both)",
                             schema = @Schema(allowableValues = {"skipped", "rejected"}))
                     @RequestParam(required = false)
-                    String outcome) {
-        UUID job = Problems.jobId(id);
+                    String outcome,
+            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
-        return jobs.find(job)
-                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
-                .flatMapMany(found -> jobs.rows(job, wanted));
+        return visible(id, caller).flatMapMany(found -> jobs.rows(found.job(), wanted));
     }
 
     private static LoggedRow.Outcome outcome(String name) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
@@ -76,6 +77,7 @@ public class Jobs {
 
     private static final String LIST_SQL = DOCUMENT_SQL + """
             WHERE ($1::text IS NULL OR j.dataset = $1) AND ($2::text IS NULL OR j.status = $2)
+              AND ($4::text[] IS NULL OR j.dataset = ANY ($4))
             ORDER BY j.started_at DESC, j.id
             LIMIT $3
             """;
@@ -199,9 +201,10 @@ public class Jobs {
         return db.sql(FIND_SQL).bind("$1", id).map(this::jobDocument).one();
     }
 
-    /** Jobs newest first, of one dataset and in one status when given. */
-    public Flux<JobDocument> list(String dataset, JobStatus status, int limit) {
+    /** Jobs newest first, of one dataset and in one status when given, of the {@code datasets} only unless null. */
+    public Flux<JobDocument> list(String dataset, JobStatus status, int limit, Set<String> datasets) {
         GenericExecuteSpec spec = nullable(db.sql(LIST_SQL).bind("$3", limit), "$1", dataset, String.class);
+        spec = nullable(spec, "$4", datasets == null ? null : datasets.toArray(String[]::new), String[].class);
         return nullable(spec, "$2", status == null ? null : status.wireName(), String.class)
                 .map(this::jobDocument)
                 .all();

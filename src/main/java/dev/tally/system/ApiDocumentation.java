@@ -8,6 +8,9 @@ import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.utils.SpringDocUtils;
 import org.springframework.context.annotation.Bean;
@@ -28,6 +31,7 @@ import org.springframework.context.annotation.Configuration;
 class ApiDocumentation {
 
     private static final String PROBLEM = "Problem";
+    private static final String BEARER = "bearer";
 
     static {
         // Jackson 3's JsonNode (a row's key, a job's error) is a JSON value: without this the
@@ -39,6 +43,24 @@ class ApiDocumentation {
     OpenApiCustomizer problemResponses() {
         return api -> {
             api.getComponents().addSchemas(PROBLEM, problemSchema());
+            api.getComponents()
+                    .addSecuritySchemes(
+                            BEARER,
+                            new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer"));
+            // Every API operation needs a token (access.TokenAuthentication), with a scope.
+            api.getPaths().forEach((name, path) -> {
+                if (name.startsWith("/v1/")) {
+                    path.readOperations().forEach(operation -> {
+                        operation.addSecurityItem(new SecurityRequirement().addList(BEARER));
+                        operation
+                                .getResponses()
+                                .addApiResponse("401", new ApiResponse().description("No token, or an unknown one"));
+                        operation
+                                .getResponses()
+                                .addApiResponse("403", new ApiResponse().description("The token lacks the scope"));
+                    });
+                }
+            });
             Content problem = new Content()
                     .addMediaType(
                             org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE,

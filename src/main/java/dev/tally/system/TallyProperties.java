@@ -5,7 +5,9 @@ import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
  * @param events how followers of a job's events are served
  * @param liveness how a job whose instance died is found and ended
  * @param limits what one upload, and the uploads running together, may take
+ * @param security who may call the API
  */
 @Validated
 @ConfigurationProperties("tally")
@@ -34,7 +37,8 @@ public record TallyProperties(
         @NotNull @Valid @DefaultValue Retention retention,
         @NotNull @Valid @DefaultValue Events events,
         @NotNull @Valid @DefaultValue Liveness liveness,
-        @NotNull @Valid @DefaultValue Limits limits) {
+        @NotNull @Valid @DefaultValue Limits limits,
+        @NotNull @Valid @DefaultValue Security security) {
 
     /**
      * One dataset: its table, conflict key (defaults to the primary key) and optional version column.
@@ -124,4 +128,32 @@ public record TallyProperties(
             return idleTimeout == null || idleTimeout.isPositive();
         }
     }
+
+    /**
+     * @param enabled false lets every client do everything: only for a machine no one else can reach
+     * @param tokens the tokens of a small set-up; a large one keeps them in the table {@code
+     *     tally.token}. With none in either, the service makes one up at start-up and prints it once.
+     */
+    public record Security(
+            @DefaultValue("true") boolean enabled,
+            @NotNull @DefaultValue List<@Valid Token> tokens) {}
+
+    /**
+     * @param name who holds the token, as logs and limits name it
+     * @param sha256 the token's SHA-256, in lower-case hex: never the token itself
+     * @param scopes {@code admin}, {@code write:<dataset>}, {@code read:<dataset>}
+     */
+    public record Token(
+            @NotBlank String name,
+
+            @NotNull @Pattern(regexp = "[0-9a-f]{64}", message = "must be a SHA-256 in lower-case hex")
+            String sha256,
+
+            @NotEmpty
+            List<
+                            @Pattern(
+                                    regexp = "admin|(read|write):\\S+",
+                                    message = "must be admin, read:<dataset> or write:<dataset>")
+                            String>
+                    scopes) {}
 }

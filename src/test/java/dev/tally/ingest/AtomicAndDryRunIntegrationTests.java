@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,7 +189,10 @@ class AtomicAndDryRunIntegrationTests {
         }
         // The body never ends: the client hangs up once it has seen every chunk written.
         List<JsonNode> seen = new CopyOnWriteArrayList<>();
-        Disposable upload = WebClient.create("http://localhost:" + port)
+        Disposable upload = WebClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultHeader("Authorization", TestTokens.bearer())
+                .build()
                 .post()
                 .uri("/v1/datasets/things/records?atomic=true&chunkSize=1")
                 .contentType(MediaType.APPLICATION_NDJSON)

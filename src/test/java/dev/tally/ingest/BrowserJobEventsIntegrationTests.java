@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.Browser;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import dev.tally.ingest.ConnectionDroppingProxy.Request;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +79,8 @@ class BrowserJobEventsIntegrationTests {
             String job = jobEvent.get("job").asString();
             String events = "GET /v1/jobs/" + job + "/events ";
 
-            browser.open("http://127.0.0.1:" + proxy.port() + "/test/job-events.html?job=" + job);
+            browser.open("http://127.0.0.1:" + proxy.port() + "/test/job-events.html?job=" + job + "&token="
+                    + TestTokens.ADMIN);
             awaitSeen(received -> lastId(received) == 0);
             // One chunk at a time, so that none is merged: chunk 3 waits for line 33.
             upload.send(Things.lines(1, 15));
@@ -132,7 +134,7 @@ class BrowserJobEventsIntegrationTests {
         List<JsonNode> uploaded = client.events("things", "chunkSize=10", Things.body(45));
         String job = uploaded.getFirst().get("job").asString();
 
-        browser.open("http://localhost:" + port + "/test/job-events.html?job=" + job);
+        browser.open("http://localhost:" + port + "/test/job-events.html?job=" + job + "&token=" + TestTokens.ADMIN);
         List<JsonNode> seen = awaitSeen(
                 received -> FINAL.contains(received.getLast().get("type").asString()));
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TallyApplication;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import dev.tally.ingest.CommitCuttingProxy.Fault;
 import java.io.IOException;
 import java.io.InputStream;
@@ -296,6 +297,7 @@ class DatabaseLossIntegrationTests {
             int port, String query, HttpRequest.BodyPublisher body) {
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create("http://localhost:%d/v1/datasets/things/records?%s".formatted(port, query)))
+                .header("Authorization", TestTokens.bearer())
                 .header("Content-Type", "application/x-ndjson")
                 .header("Accept", "application/x-ndjson")
                 .POST(body)

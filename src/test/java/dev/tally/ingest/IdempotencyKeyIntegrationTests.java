@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.job.JobSettings;
 import java.io.OutputStream;
@@ -257,7 +258,8 @@ class IdempotencyKeyIntegrationTests {
         try (Socket socket = new Socket("localhost", port)) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/datasets/things/records?onConflict=update&chunkSize=100 HTTP/1.1\r\n"
-                            + "Host: localhost\r\nContent-Type: application/x-ndjson\r\nAccept: application/x-ndjson\r\n"
+                            + "Host: localhost\r\nAuthorization: " + TestTokens.bearer()
+                            + "\r\nContent-Type: application/x-ndjson\r\nAccept: application/x-ndjson\r\n"
                             + "Idempotency-Key: k-cut\r\nTransfer-Encoding: chunked\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             byte[] bytes = sent.getBytes(StandardCharsets.UTF_8);

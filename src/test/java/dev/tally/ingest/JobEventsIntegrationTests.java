@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -129,7 +130,10 @@ class JobEventsIntegrationTests {
         try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
             String job = upload.nextEvent(WAIT).get("job").asString();
             long start = System.nanoTime();
-            List<ServerSentEvent<String>> first = WebClient.create("http://localhost:" + port)
+            List<ServerSentEvent<String>> first = WebClient.builder()
+                    .baseUrl("http://localhost:" + port)
+                    .defaultHeader("Authorization", TestTokens.bearer())
+                    .build()
                     .get()
                     .uri("/v1/jobs/{id}/events", job)
                     .retrieve()
@@ -269,7 +273,10 @@ class JobEventsIntegrationTests {
 
     private static CompletableFuture<List<JsonNode>> subscribe(
             int port, String job, String lastEventId, List<JsonNode> received) {
-        return WebClient.create("http://localhost:" + port)
+        return WebClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultHeader("Authorization", TestTokens.bearer())
+                .build()
                 .get()
                 .uri("/v1/jobs/{id}/events", job)
                 .accept(MediaType.TEXT_EVENT_STREAM)

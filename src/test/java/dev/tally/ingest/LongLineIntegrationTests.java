@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -45,7 +46,10 @@ class LongLineIntegrationTests {
                 Flux.just(buffer("\n{\"id\":3,\"label\":\"three\"}\n".getBytes(StandardCharsets.UTF_8))));
 
         // WebClient, not WebTestClient, whose wiretap would keep a copy of the whole request.
-        String response = WebClient.create("http://localhost:" + port)
+        String response = WebClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultHeader("Authorization", TestTokens.bearer())
+                .build()
                 .post()
                 .uri("/v1/datasets/things/records")
                 .contentType(MediaType.APPLICATION_NDJSON)

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.TestTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +57,7 @@ final class RawSubscriber implements AutoCloseable {
         socket.connect(new InetSocketAddress("localhost", port));
         socket.getOutputStream()
                 .write(("GET /v1/jobs/" + job + "/events HTTP/1.1\r\nHost: localhost:" + port
+                                + "\r\nAuthorization: " + TestTokens.bearer()
                                 + "\r\nAccept: text/event-stream\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();

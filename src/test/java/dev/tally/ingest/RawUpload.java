@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.TestTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,6 +43,7 @@ final class RawUpload implements AutoCloseable {
         RawUpload upload = new RawUpload(new Socket("localhost", port));
         upload.write(("POST /v1/datasets/" + dataset + "/records?" + query + " HTTP/1.1\r\n"
                         + "Host: localhost:" + port + "\r\n"
+                        + "Authorization: " + TestTokens.bearer() + "\r\n"
                         + "Content-Type: application/x-ndjson\r\n"
                         + "Accept: application/x-ndjson\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n")

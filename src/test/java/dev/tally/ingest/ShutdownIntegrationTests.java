@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -55,6 +56,7 @@ class ShutdownIntegrationTests {
 
             WebTestClient.bindToServer()
                     .baseUrl("http://localhost:" + port)
+                    .defaultHeader("Authorization", TestTokens.bearer())
                     .build()
                     .post()
                     .uri("/v1/datasets/things/records")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.net.URI;
@@ -39,6 +40,7 @@ class SlowReaderIntegrationTests {
         db.update("TRUNCATE things");
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/v1/datasets/things/records"))
+                .header("Authorization", TestTokens.bearer())
                 .header("Content-Type", "application/x-ndjson")
                 .header("Accept", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(SlowReaderIntegrationTests::body))

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -23,8 +24,14 @@ final class UploadClient {
 
     /** A client whose requests fail when their response has not ended within {@code timeout}. */
     UploadClient(int port, Duration timeout) {
+        this(port, timeout, TestTokens.ADMIN);
+    }
+
+    /** A client sending {@code token} ({@link TestTokens}). */
+    UploadClient(int port, Duration timeout, String token) {
         this.client = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
+                .defaultHeader(HttpHeaders.AUTHORIZATION, TestTokens.bearer(token))
                 .responseTimeout(timeout)
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024))
                 .build();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.TestTokens;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -125,16 +127,24 @@ class UploadLimitsIntegrationTests {
                     "Dataset 'things' has 2 uploads running on this instance, the most it allows at once; send it"
                             + " again once one has ended");
 
-            // Another dataset is admitted, up to the caller's limit of 3 (every upload is 'anonymous' for now).
+            // Another dataset is admitted, up to the caller's (the admin token's) limit of 3.
             running.add(started(RawUpload.start(port, "customers", "")));
             assertTooMany(
                     post("customers"),
                     "Too many uploads of this caller",
-                    "Caller 'anonymous' has 3 uploads running on this instance, the most it allows at once; send"
+                    "Caller 'test-admin' has 3 uploads running on this instance, the most it allows at once; send"
                             + " it again once one has ended");
+            // Another token's upload is counted against that token only.
+            assertThat(post("customers")
+                            .header(HttpHeaders.AUTHORIZATION, TestTokens.bearer(TestTokens.CUSTOMERS_ALL))
+                            .exchange()
+                            .returnResult(String.class)
+                            .getStatus()
+                            .value())
+                    .isEqualTo(200);
             assertThat(db.count("SELECT count(*) FROM tally.job"))
                     .as("refused uploads create no job")
-                    .isEqualTo(jobs + 1);
+                    .isEqualTo(jobs + 2);
 
             // One ends: its place is free again.
             RawUpload first = running.removeFirst();

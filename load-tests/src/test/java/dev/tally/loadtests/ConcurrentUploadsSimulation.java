@@ -41,8 +41,8 @@ import java.util.Locale;
  *
  * <p>System properties: {@code uploaders} (8), {@code linesPerUpload} (20000), {@code baseUrl}
  * (http://localhost:8080), {@code dbUrl} (jdbc:postgresql://127.0.0.1:5432/tally), {@code dbUser}
- * and {@code dbPassword} (postgres), {@code uploadTimeoutSeconds} (300), {@code latencyOut}
- * (target/gatling-latency.txt).
+ * and {@code dbPassword} (postgres), {@code token} (tally-demo-token: the demo profile's), {@code
+ * uploadTimeoutSeconds} (300), {@code latencyOut} (target/gatling-latency.txt).
  */
 public class ConcurrentUploadsSimulation extends Simulation {
 
@@ -86,6 +86,7 @@ public class ConcurrentUploadsSimulation extends Simulation {
     }
 
     private final HttpProtocolBuilder httpProtocol = http.baseUrl(baseUrl)
+            .authorizationHeader(ApiToken.BEARER)
             // Keep every event that no check consumed (job and chunk events) for processUnmatchedMessages.
             .sseUnmatchedInboundMessageBufferSize(1_000_000);
 

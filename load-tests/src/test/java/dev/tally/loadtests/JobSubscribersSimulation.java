@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>System properties: {@code subscribers} (1000), {@code lines} (60000), {@code linesPerSecond}
  * (1000), {@code rampSeconds} (10), {@code baseUrl} (the upload and {@code GET /v1/jobs}), {@code
  * subscriberBaseUrl} (the subscribers and the probe; {@code baseUrl}), {@code dbUrl}, {@code dbUser},
- * {@code dbPassword}, {@code statsWaitSeconds} (11; 0 does not count the database's transactions),
+ * {@code dbPassword}, {@code token} (tally-demo-token: the demo profile's), {@code statsWaitSeconds} (11; 0 does not count the database's transactions),
  * {@code tallyPid} (none: memory not watched; the subscribers' instance), {@code tallyJdk} (the JDK whose jstat and
  * jcmd watch it), {@code reportOut} (target/gatling-subscribers.txt), {@code eventsCsv}
  * (target/gatling-subscriber-events.csv: every subscriber's chunk and final events with their arrival
@@ -135,7 +135,9 @@ public class JobSubscribersSimulation extends Simulation {
                                         .get(baseUrl + "/v1/jobs/#{" + JOB + "}")
                                         .check(status().is(200), jsonPath("$.status").is("running")))
                                 .injectOpen(atOnceUsers(1)))
-                .protocols(http.baseUrl(subscriberBaseUrl).sseUnmatchedInboundMessageBufferSize(1_000_000))
+                .protocols(http.baseUrl(subscriberBaseUrl)
+                        .authorizationHeader(ApiToken.BEARER)
+                        .sseUnmatchedInboundMessageBufferSize(1_000_000))
                 .assertions(global().failedRequests().count().is(0L));
     }
 

@@ -34,6 +34,7 @@ final class PacedUpload {
     /** Starts the upload; completes with its final event, or null if none came. */
     CompletableFuture<Event> start() {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/datasets/customers/records?onConflict=skip"))
+                .header("Authorization", ApiToken.BEARER)
                 .header("Content-Type", "application/x-ndjson")
                 .header("Accept", "text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PacedLines(lines, linesPerSecond)))
@@ -53,6 +54,7 @@ final class PacedUpload {
     String awaitJob(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs?dataset=customers&status=running"))
+                .header("Authorization", ApiToken.BEARER)
                 .build();
         while (System.nanoTime() < deadline) {
             JsonNode jobs = UploadLog.parse(client.send(request, HttpResponse.BodyHandlers.ofString())
@@ -71,7 +73,9 @@ final class PacedUpload {
 
     /** {@code GET /v1/jobs/{id}}: the job document. */
     JsonNode job(String id) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs/" + id)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs/" + id))
+                .header("Authorization", ApiToken.BEARER)
+                .build();
         return UploadLog.parse(client.send(request, HttpResponse.BodyHandlers.ofString()).body());
     }
 

@@ -22,6 +22,7 @@ final class ProbeSubscriber {
     static CompletableFuture<Subscription> follow(String baseUrl, String job, long lines) {
         long connectedAt = System.currentTimeMillis();
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs/" + job + "/events"))
+                .header("Authorization", ApiToken.BEARER)
                 .header("Accept", "text/event-stream")
                 .build();
         return HttpClient.newHttpClient()
