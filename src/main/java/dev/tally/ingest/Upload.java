@@ -58,6 +58,8 @@ final class Upload {
     private final Instant startedAt;
     private final EventFeed feed;
     private final JobProgress before;
+    // tally.limits.max-lines-per-upload: non-blank lines of the whole body, a resumed job's too.
+    private final long maxLines;
     private final DatabaseRetry databaseRetry;
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private final AtomicReference<Stop> stopped = new AtomicReference<>();
@@ -83,8 +85,10 @@ final class Upload {
             Jobs jobs,
             Instant startedAt,
             JobProgress before,
+            long maxLines,
             IngestMetrics.DatasetMeters meters) {
         this.id = id;
+        this.maxLines = maxLines;
         this.meters = meters;
         this.dataset = dataset;
         this.settings = settings;
@@ -133,6 +137,7 @@ final class Upload {
         Flux<ParsedChunk> chunks = LineSplitter.split(
                         body.onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
                 .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
+                .transform(this::endAtLineLimit)
                 .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
@@ -193,6 +198,9 @@ final class Upload {
     private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
         if (failure instanceof ClientGone) {
             stop(JobStatus.ABORTED, null);
+        } else if (failure instanceof IdleClient.Idle idle) {
+            JobLog.info(log, id, "Job {}: {}", id, idle.getMessage());
+            stop(JobStatus.ABORTED, new JobError("client_idle", idle.getMessage(), null));
         } else {
             JobLog.error(log, id, "Job {}: reading the upload failed", id, failure);
             stop(JobStatus.FAILED, error("reading the upload", failure));
@@ -202,13 +210,34 @@ final class Upload {
 
     /** An error of the request body itself, not of decoding it: the connection broke. */
     private static boolean isConnectionError(Throwable failure) {
-        return !(failure instanceof InvalidGzipException);
+        return !(failure instanceof InvalidGzipException || failure instanceof IdleClient.Idle);
     }
 
     /** The lines before the fault are written like any others; then the job fails. */
     private Flux<Line> endAtCorruptBody(InvalidGzipException corrupt) {
         bodyError = new JobError("invalid_gzip", corrupt.getMessage(), corrupt.line());
         return Flux.empty();
+    }
+
+    /**
+     * The lines up to {@code maxLines}; the next one ends the body there, unread and uncounted,
+     * and then the job fails naming it, as a corrupt body does.
+     */
+    private Flux<Line> endAtLineLimit(Flux<Line> lines) {
+        return Flux.defer(() -> {
+            long[] seen = {0};
+            return lines.takeWhile(line -> {
+                if (++seen[0] <= maxLines) {
+                    return true;
+                }
+                bodyError = new JobError(
+                        "too_many_lines",
+                        "line %d is non-blank line number %d, over the limit of %d lines per upload"
+                                .formatted(line.number(), seen[0], maxLines),
+                        line.number());
+                return false;
+            });
+        });
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {

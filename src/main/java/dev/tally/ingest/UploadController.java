@@ -14,6 +14,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
@@ -21,6 +22,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -28,6 +30,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
+import reactor.netty.Connection;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -44,6 +47,7 @@ class UploadController {
     private final EventJson events;
     private final IngestMetrics metrics;
     private final int defaultChunkSize;
+    private final Duration idleTimeout;
 
     UploadController(
             Datasets datasets, Uploads uploads, JsonMapper json, TallyProperties properties, IngestMetrics metrics) {
@@ -52,6 +56,7 @@ class UploadController {
         this.uploads = uploads;
         this.events = new EventJson(json);
         this.defaultChunkSize = properties.ingest().chunkSize();
+        this.idleTimeout = properties.limits().idleTimeout();
     }
 
     // The body is read as it streams (from the request, which springdoc does not see as a body) and
@@ -83,6 +88,10 @@ class UploadController {
                         description = "Policy not allowed for the dataset, or Idempotency-Key in use or with other"
                                 + " settings"),
                 @ApiResponse(responseCode = "415", description = "Content type or encoding not supported"),
+                @ApiResponse(
+                        responseCode = "429",
+                        description = "Too many uploads of the dataset, or of the caller, running at once; see"
+                                + " Retry-After"),
                 @ApiResponse(responseCode = "503", description = "Database unavailable, or the service shutting down")
             })
     ResponseEntity<?> upload(
@@ -150,12 +159,24 @@ class UploadController {
         ContentEncoding encoding = checkBody(request.getHeaders().getContentType(), contentEncoding);
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
         // Counted as received, before decoding: what the network carried.
-        Flux<DataBuffer> body = request.getBody().doOnNext(buffer -> meters.received(buffer.readableByteCount()));
-        Flux<JobEvent> jobEvents = uploads.start(dataset, settings, encoding.decode(body))
+        Flux<DataBuffer> body = IdleClient.watch(request.getBody(), idleTimeout)
+                .doOnError(IdleClient.Idle.class, idle -> closeAfterResponse(request))
+                .doOnNext(buffer -> meters.received(buffer.readableByteCount()));
+        Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, encoding.decode(body))
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
         return respond(request.getHeaders().getAccept(), jobEvents);
+    }
+
+    /**
+     * An idle client still gets its final event, then the connection closes; else Reactor Netty
+     * keeps it open for the rest of a body that is not coming.
+     */
+    private static void closeAfterResponse(ServerHttpRequest request) {
+        if (ServerHttpRequestDecorator.getNativeRequest(request) instanceof Connection connection) {
+            connection.markPersistent(false);
+        }
     }
 
     private ResponseEntity<?> respond(List<MediaType> accept, Flux<JobEvent> jobEvents) {

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -51,6 +52,8 @@ class Uploads implements SmartLifecycle {
     private final TallyProperties.Ingest limits;
     private final IdempotencyKeys keys;
     private final IngestMetrics metrics;
+    private final Admissions admissions;
+    private final long maxLinesPerUpload;
     private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
 
     // Accepts from the start: the web server starts in an earlier phase than this lifecycle.
@@ -69,6 +72,8 @@ class Uploads implements SmartLifecycle {
         this.keys = keys;
         this.json = json;
         this.limits = properties.ingest();
+        this.admissions = new Admissions(properties.limits());
+        this.maxLinesPerUpload = properties.limits().maxLinesPerUpload();
     }
 
     /**
@@ -76,37 +81,55 @@ class Uploads implements SmartLifecycle {
      * the final one. Cancelling stops reading the body; the chunks in flight finish (an atomic
      * or dry-run upload rolls back) and the job ends {@code aborted}. An upload whose
      * Idempotency-Key was used before replays or resumes the first job instead, or is refused with 409 ({@link IdempotencyKeys}). Refused with 503 once
-     * shutdown began.
+     * shutdown began, and on subscription with 429, before any job is created, when {@code
+     * dataset} or {@code caller} (an opaque name: the access token's) already has as many uploads
+     * running on this instance as the limits allow ({@link Admissions}); the place is taken until
+     * the job ended, or the replay or refusal is over.
      */
-    Flux<JobEvent> start(Dataset dataset, JobSettings settings, Flux<DataBuffer> body) {
+    Flux<JobEvent> start(Dataset dataset, String caller, JobSettings settings, Flux<DataBuffer> body) {
         refuseOnceShuttingDown();
-        return keys.repeatOf(settings)
-                .map(repeat -> switch (repeat) {
-                    case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body);
-                    case IdempotencyKeys.Repeat.Resume resume ->
-                        run(
+        return Flux.defer(() -> {
+            Admissions.Slot slot = admissions.admit(dataset.name(), caller);
+            // Once an upload runs, its end frees the place: it may outlive the response.
+            AtomicBoolean handedOver = new AtomicBoolean();
+            return keys.repeatOf(settings)
+                    .map(repeat -> switch (repeat) {
+                        case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body);
+                        case IdempotencyKeys.Repeat.Resume resume -> {
+                            handedOver.set(true);
+                            yield run(
+                                    dataset,
+                                    settings,
+                                    body,
+                                    resume.job().job(),
+                                    resume.job().startedAt().toInstant(),
+                                    resume.progress(),
+                                    Mono.empty(),
+                                    slot);
+                        }
+                    })
+                    .switchIfEmpty(Mono.fromSupplier(() -> {
+                        handedOver.set(true);
+                        UUID id = UUID.randomUUID();
+                        // In microseconds, as PostgreSQL keeps it: the job event equals its replay.
+                        Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                        return run(
                                 dataset,
                                 settings,
                                 body,
-                                resume.job().job(),
-                                resume.job().startedAt().toInstant(),
-                                resume.progress(),
-                                Mono.empty());
-                })
-                .switchIfEmpty(Mono.fromSupplier(() -> {
-                    UUID id = UUID.randomUUID();
-                    // In microseconds, as PostgreSQL keeps it: the job event equals its replay.
-                    Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-                    return run(
-                            dataset,
-                            settings,
-                            body,
-                            id,
-                            startedAt,
-                            JobProgress.NONE,
-                            keys.create(id, settings, startedAt));
-                }))
-                .flatMapMany(events -> events);
+                                id,
+                                startedAt,
+                                JobProgress.NONE,
+                                keys.create(id, settings, startedAt),
+                                slot);
+                    }))
+                    .flatMapMany(events -> events)
+                    .doFinally(signal -> {
+                        if (!handedOver.get()) {
+                            slot.release();
+                        }
+                    });
+        });
     }
 
     /** The pipeline for the job {@code id}, once {@code createJob} completed, after what its ledger holds. */
@@ -117,7 +140,8 @@ class Uploads implements SmartLifecycle {
             UUID id,
             Instant startedAt,
             JobProgress before,
-            Mono<Void> createJob) {
+            Mono<Void> createJob,
+            Admissions.Slot slot) {
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
         ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict(), meters::split);
         // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
@@ -145,9 +169,19 @@ class Uploads implements SmartLifecycle {
                         json,
                         meters)
                 : null;
-        Upload upload =
-                new Upload(id, dataset, settings, limits, transaction, oneTransaction, jobs, startedAt, before, meters);
-        admit(upload);
+        Upload upload = new Upload(
+                id,
+                dataset,
+                settings,
+                limits,
+                transaction,
+                oneTransaction,
+                jobs,
+                startedAt,
+                before,
+                maxLinesPerUpload,
+                meters);
+        admit(upload, slot);
         return upload.start(createJob, body);
     }
 
@@ -165,9 +199,14 @@ class Uploads implements SmartLifecycle {
      * Keeps the upload while it runs. One that got this far as shutdown began (its job may be
      * reopened already) is stopped at once; the web server's graceful shutdown waits for its response.
      */
-    private synchronized void admit(Upload upload) {
+    private synchronized void admit(Upload upload, Admissions.Slot slot) {
         running.put(upload.id(), upload);
-        upload.ended().doFinally(signal -> running.remove(upload.id())).subscribe();
+        upload.ended()
+                .doFinally(signal -> {
+                    running.remove(upload.id());
+                    slot.release();
+                })
+                .subscribe();
         if (!accepting) {
             upload.stop(JobStatus.ABORTED);
         }

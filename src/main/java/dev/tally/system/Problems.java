@@ -1,6 +1,8 @@
 package dev.tally.system;
 
+import java.time.Duration;
 import java.util.UUID;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -20,6 +22,13 @@ public final class Problems {
         ErrorResponseException error = new ErrorResponseException(status, problem, null);
         // Else a client that accepts text/event-stream gets the problem as an SSE data line.
         error.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return error;
+    }
+
+    /** 429, with {@code Retry-After} in whole seconds (RFC 9110, 10.2.3). */
+    public static ErrorResponseException tooManyRequests(String title, String detail, Duration retryAfter) {
+        ErrorResponseException error = of(HttpStatus.TOO_MANY_REQUESTS, title, detail);
+        error.getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
         return error;
     }
 

@@ -1,6 +1,7 @@
 package dev.tally.system;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -24,6 +25,7 @@ import org.springframework.validation.annotation.Validated;
  * @param retention how long ended jobs' records are kept
  * @param events how followers of a job's events are served
  * @param liveness how a job whose instance died is found and ended
+ * @param limits what one upload, and the uploads running together, may take
  * @param security who may call the API
  */
 @Validated
@@ -35,6 +37,7 @@ public record TallyProperties(
         @NotNull @Valid @DefaultValue Retention retention,
         @NotNull @Valid @DefaultValue Events events,
         @NotNull @Valid @DefaultValue Liveness liveness,
+        @NotNull @Valid @DefaultValue Limits limits,
         @NotNull @Valid @DefaultValue Security security) {
 
     /**
@@ -95,6 +98,36 @@ public record TallyProperties(
     public record Liveness(
             @NotNull @DefaultValue("10s") Duration heartbeat,
             @NotNull @DefaultValue("60s") Duration lostAfter) {}
+
+    /**
+     * Limits on uploads; the line size limit is {@link Ingest#maxLineBytes}, the request header
+     * size Spring Boot's {@code server.max-http-request-header-size}. The concurrency limits count
+     * the uploads running on this instance (a replay of an Idempotency-Key's job too), not the
+     * cluster's: with n instances behind a balancer, up to n times as many run.
+     *
+     * @param maxLinesPerUpload non-blank lines one upload may hold; the job fails with {@code
+     *     too_many_lines} at the first line over it, keeping what committed before (nothing, when
+     *     atomic)
+     * @param maxUploadsPerDataset uploads of one dataset running at once; one more is refused with
+     *     429 before its job is created
+     * @param maxUploadsPerToken uploads of one caller (its access token's name) running at once;
+     *     one more is refused with 429 before its job is created
+     * @param idleTimeout a client that sends no body bytes for this long while Tally waits for them
+     *     is disconnected and its job ends {@code aborted}, error {@code client_idle}; time in
+     *     which Tally does not read (a slow database holding the body back) does not count
+     */
+    public record Limits(
+            @Min(1) @DefaultValue("100000000") long maxLinesPerUpload,
+            @Min(1) @DefaultValue("32") int maxUploadsPerDataset,
+            @Min(1) @DefaultValue("16") int maxUploadsPerToken,
+            @NotNull @DefaultValue("60s") Duration idleTimeout) {
+
+        /** Validated: a zero or negative timeout would disconnect every upload at once. */
+        @AssertTrue(message = "tally.limits.idle-timeout must be positive")
+        public boolean isIdleTimeoutPositive() {
+            return idleTimeout == null || idleTimeout.isPositive();
+        }
+    }
 
     /**
      * @param enabled false lets every client do everything: only for a machine no one else can reach

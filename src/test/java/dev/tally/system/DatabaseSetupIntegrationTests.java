@@ -134,6 +134,7 @@ class DatabaseSetupIntegrationTests {
                 new TallyProperties.Retention(Duration.ofDays(7), Duration.ofDays(90), Duration.ofHours(1)),
                 new TallyProperties.Events(Duration.ofSeconds(5)),
                 new TallyProperties.Liveness(Duration.ofSeconds(10), Duration.ofSeconds(60)),
+                new TallyProperties.Limits(100_000_000, 32, 16, Duration.ofSeconds(60)),
                 new TallyProperties.Security(true, List.of()));
     }
 
