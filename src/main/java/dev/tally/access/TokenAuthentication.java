@@ -4,6 +4,7 @@ import dev.tally.system.Problems;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpCookie;
@@ -32,6 +33,7 @@ import reactor.core.publisher.Mono;
  * each is a way to make one path look like another.
  */
 @Component
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class TokenAuthentication implements WebFilter {
 
