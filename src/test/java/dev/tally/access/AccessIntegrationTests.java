@@ -301,35 +301,19 @@ class AccessIntegrationTests {
     @Test
     void theTokenCookieOpensGetsOnly() {
         WebTestClient client = client(null);
-        assertThat(client.get()
-                        .uri("/v1/jobs/" + thingsJob)
-                        .cookie(TokenAuthentication.COOKIE, TestTokens.ADMIN)
-                        .exchange()
-                        .expectBody()
-                        .returnResult()
-                        .getStatus()
-                        .value())
+        assertThat(status(
+                        client.get().uri("/v1/jobs/" + thingsJob).cookie(TokenAuthentication.COOKIE, TestTokens.ADMIN)))
                 .isEqualTo(200);
         long jobs = db.count("SELECT count(*) FROM tally.job");
-        assertThat(client.post()
+        assertThat(status(client.post()
                         .uri("/v1/datasets/things/records")
                         .cookie(TokenAuthentication.COOKIE, TestTokens.ADMIN)
                         .contentType(MediaType.APPLICATION_NDJSON)
-                        .bodyValue(THING)
-                        .exchange()
-                        .expectBody()
-                        .returnResult()
-                        .getStatus()
-                        .value())
+                        .bodyValue(THING)))
                 .isEqualTo(401);
-        assertThat(client.delete()
+        assertThat(status(client.delete()
                         .uri("/v1/jobs/" + thingsJob)
-                        .cookie(TokenAuthentication.COOKIE, TestTokens.ADMIN)
-                        .exchange()
-                        .expectBody()
-                        .returnResult()
-                        .getStatus()
-                        .value())
+                        .cookie(TokenAuthentication.COOKIE, TestTokens.ADMIN)))
                 .isEqualTo(401);
         assertThat(db.count("SELECT count(*) FROM tally.job")).isEqualTo(jobs);
     }
@@ -342,7 +326,7 @@ class AccessIntegrationTests {
             assertThat(printed.find()).as("the generated token is printed").isTrue();
             String token = printed.group(1);
             assertThat(output.getOut().split(Pattern.quote(token), -1)).hasSize(2);
-            int otherPort = other.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+            int otherPort = ServiceInstance.port(other);
 
             assertThat(status(otherPort, null, "/v1/jobs")).isEqualTo(401);
             assertThat(status(otherPort, bearer(TestTokens.ADMIN), "/v1/jobs")).isEqualTo(401);
@@ -357,7 +341,7 @@ class AccessIntegrationTests {
             assertThat(output.getOut())
                     .contains("tally.security.enabled=false: every client may upload to and read every dataset,"
                             + " without a token");
-            int otherPort = other.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+            int otherPort = ServiceInstance.port(other);
             assertThat(status(otherPort, null, "/v1/jobs/" + thingsJob)).isEqualTo(200);
             assertThat(status(otherPort, null, "/actuator/prometheus")).isEqualTo(200);
         }
@@ -383,15 +367,10 @@ class AccessIntegrationTests {
     }
 
     private int status(int port, String authorization, String path) {
-        WebTestClient.RequestHeadersSpec<?> request = WebTestClient.bindToServer()
-                .baseUrl("http://localhost:" + port)
-                .responseTimeout(Duration.ofSeconds(30))
-                .build()
-                .get()
-                .uri(path);
-        if (authorization != null) {
-            request = request.header(HttpHeaders.AUTHORIZATION, authorization);
-        }
+        return status(client(port, authorization).get().uri(path));
+    }
+
+    private static int status(WebTestClient.RequestHeadersSpec<?> request) {
         return request.exchange().expectBody().returnResult().getStatus().value();
     }
 
@@ -400,6 +379,10 @@ class AccessIntegrationTests {
     }
 
     private WebTestClient client(String authorization) {
+        return client(port, authorization);
+    }
+
+    private static WebTestClient client(int port, String authorization) {
         WebTestClient.Builder builder = WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + port)
                 .responseTimeout(Duration.ofSeconds(30));

@@ -2,6 +2,7 @@ package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.ServiceInstance;
 import dev.tally.TallyApplication;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
@@ -365,7 +366,7 @@ class DatabaseLossIntegrationTests {
     }
 
     private int proxiedPort() {
-        return proxied.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+        return ServiceInstance.port(proxied);
     }
 
     private static void await(BooleanSupplier condition) {
