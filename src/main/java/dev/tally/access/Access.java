@@ -18,7 +18,7 @@ public final class Access {
 
     /** Seeing a dataset's description: its readers and its writers may. */
     public static void requireReadOrWrite(Caller caller, String dataset) {
-        if (!caller.canRead(dataset) && !caller.canWrite(dataset)) {
+        if (!caller.knows(dataset)) {
             throw missing("read:" + dataset + " or write:" + dataset);
         }
     }

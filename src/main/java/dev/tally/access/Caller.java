@@ -36,6 +36,11 @@ public record Caller(String name, Set<String> scopes) {
         return isAdmin() || scopes.contains("read:" + dataset);
     }
 
+    /** Whether the dataset exists for this caller at all: it may read or write it. */
+    public boolean knows(String dataset) {
+        return canRead(dataset) || canWrite(dataset);
+    }
+
     /** The datasets whose jobs this caller may see; empty for all of them (admin). */
     public Optional<Set<String>> readableDatasets() {
         return isAdmin()

@@ -30,7 +30,7 @@ class DatasetController {
         return Map.of(
                 "datasets",
                 datasets.all().stream()
-                        .filter(dataset -> caller.canRead(dataset.name()) || caller.canWrite(dataset.name()))
+                        .filter(dataset -> caller.knows(dataset.name()))
                         .map(DatasetDocument::of)
                         .toList());
     }

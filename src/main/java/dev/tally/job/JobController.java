@@ -141,7 +141,7 @@ class JobController {
             @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         UUID job = Problems.jobId(id);
         return jobs.find(job)
-                .filter(found -> caller.canRead(found.dataset()) || caller.canWrite(found.dataset()))
+                .filter(found -> caller.knows(found.dataset()))
                 .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
                 .doOnNext(found -> Access.requireWrite(caller, found.dataset()))
                 .then(jobs.requestCancel(job))
