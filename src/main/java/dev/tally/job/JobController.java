@@ -33,6 +33,7 @@ class JobController {
 
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 1000;
+    private static final int MAX_ROWS = 10_000;
 
     private final Jobs jobs;
     private final ApplicationEventPublisher events;
@@ -75,7 +76,7 @@ class JobController {
         return jobs.list(
                         dataset,
                         status == null ? null : status(status),
-                        limit == null ? DEFAULT_LIMIT : limit(limit),
+                        limit == null ? DEFAULT_LIMIT : whole("limit", limit, MAX_LIMIT),
                         caller.readableDatasets().orElse(null))
                 .collectList()
                 .map(JobList::new);
@@ -91,17 +92,17 @@ class JobController {
                                 .formatted(name)));
     }
 
-    private static int limit(String text) {
+    private static int whole(String name, String text, int max) {
         try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_LIMIT) {
-                return limit;
+            int value = Integer.parseInt(text);
+            if (value >= 1 && value <= max) {
+                return value;
             }
         } catch (NumberFormatException e) {
             // answered below
         }
         throw Problems.badParameter(
-                "limit", "limit must be a whole number from 1 to %d, not '%s'".formatted(MAX_LIMIT, text));
+                name, "%s must be a whole number from 1 to %d, not '%s'".formatted(name, max, text));
     }
 
     @GetMapping("/v1/jobs/{id}")
@@ -168,7 +169,7 @@ class JobController {
                                 @Content(
                                         mediaType = "application/x-ndjson",
                                         schema = @Schema(implementation = RowLogEntry.class))),
-                @ApiResponse(responseCode = "400", description = "Bad outcome"),
+                @ApiResponse(responseCode = "400", description = "Bad outcome, after or limit"),
                 @ApiResponse(responseCode = "404", description = "Unknown job")
             })
     Flux<RowLogEntry> rows(
@@ -178,9 +179,33 @@ class JobController {
                             schema = @Schema(allowableValues = {"skipped", "rejected"}))
                     @RequestParam(required = false)
                     String outcome,
+            @Parameter(
+                            description = "Only rows after this line: the last line of the previous page (default: 0)",
+                            schema = @Schema(type = "integer", format = "int64", minimum = "0"))
+                    @RequestParam(required = false)
+                    String after,
+            @Parameter(
+                            description = "At most this many rows (default: all)",
+                            schema = @Schema(type = "integer", minimum = "1", maximum = "" + MAX_ROWS))
+                    @RequestParam(required = false)
+                    String limit,
             @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
-        return visible(id, caller).flatMapMany(found -> jobs.rows(found.job(), wanted));
+        long afterLine = after == null ? 0 : afterLine(after);
+        Integer most = limit == null ? null : whole("limit", limit, MAX_ROWS);
+        return visible(id, caller).flatMapMany(found -> jobs.rows(found.job(), wanted, afterLine, most));
+    }
+
+    private static long afterLine(String text) {
+        try {
+            long line = Long.parseLong(text);
+            if (line >= 0) {
+                return line;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw Problems.badParameter("after", "after must be a line number, 0 or more, not '%s'".formatted(text));
     }
 
     private static LoggedRow.Outcome outcome(String name) {

@@ -84,8 +84,9 @@ public class Jobs {
 
     private static final String ROWS_SQL = """
             SELECT line, outcome, reason, key::text AS key, message, text FROM tally.row_log
-            WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text)
+            WHERE job_id = $1 AND ($2::text IS NULL OR outcome = $2::text) AND line > $3
             ORDER BY line
+            LIMIT $4
             """;
 
     private static final String ID_BY_KEY_SQL = "SELECT id FROM tally.job WHERE dataset = $1 AND idempotency_key = $2";
@@ -212,9 +213,14 @@ public class Jobs {
                 .all();
     }
 
-    /** The row log in line order, streamed; {@code outcome} null means both skipped and rejected. */
-    public Flux<RowLogEntry> rows(UUID id, LoggedRow.Outcome outcome) {
-        GenericExecuteSpec spec = db.sql(ROWS_SQL).bind("$1", id);
+    /**
+     * The row log in line order, streamed: after line {@code after}, at most {@code limit} rows (null:
+     * all of them), a range of the row log's primary key; {@code outcome} null means both skipped
+     * and rejected.
+     */
+    public Flux<RowLogEntry> rows(UUID id, LoggedRow.Outcome outcome, long after, Integer limit) {
+        GenericExecuteSpec spec = db.sql(ROWS_SQL).bind("$1", id).bind("$3", after);
+        spec = nullable(spec, "$4", limit, Integer.class);
         return nullable(spec, "$2", outcome == null ? null : outcome.wireName(), String.class)
                 .map(this::rowLogEntry)
                 .all();

@@ -82,6 +82,46 @@ class JobListIntegrationTests {
         }
     }
 
+    /**
+     * The row log pages by line: {@code after} the previous page's last line, at most {@code limit}
+     * rows. 100 lines of {@link Things} reject lines 17, 34, 51, 68 and 85.
+     */
+    @Test
+    void theRowLogPagesByLine() {
+        String job = client.upload("things", "chunkSize=10", Things.body(100))
+                .get("job")
+                .asString();
+        assertThat(Things.invalid(100)).containsExactly(17L, 34L, 51L, 68L, 85L);
+
+        assertThat(lines(job, "")).containsExactly(17L, 34L, 51L, 68L, 85L);
+        assertThat(lines(job, "&limit=2")).containsExactly(17L, 34L);
+        assertThat(lines(job, "&after=34&limit=2")).containsExactly(51L, 68L);
+        assertThat(lines(job, "&after=68&limit=2")).containsExactly(85L);
+        assertThat(lines(job, "&after=85&limit=2")).isEmpty();
+        assertThat(lines(job, "&after=50")).containsExactly(51L, 68L, 85L);
+        for (String query : List.of("after=-1", "after=x", "limit=0", "limit=10001", "limit=")) {
+            client.web()
+                    .get()
+                    .uri("/v1/jobs/" + job + "/rows?" + query)
+                    .exchange()
+                    .expectStatus()
+                    .isBadRequest()
+                    .expectHeader()
+                    .contentType("application/problem+json");
+        }
+    }
+
+    private List<Long> lines(String job, String paging) {
+        String rows = client.get("/v1/jobs/{id}/rows?outcome=rejected" + paging, job);
+        if (rows == null) { // an empty body
+            return List.of();
+        }
+        return rows.lines()
+                .map(UploadClient::json)
+                .map(row -> row.get("line").asLong())
+                .toList();
+    }
+
     private static List<String> ids(String body) {
         return StreamSupport.stream(UploadClient.json(body).get("jobs").spliterator(), false)
                 .map(job -> job.get("job").asString())

@@ -58,6 +58,10 @@ class OpenApiIntegrationTests {
             "GET /v1/jobs/{id}/rows", Set.of("path id", "query outcome"),
             "DELETE /v1/jobs/{id}", Set.of("path id")));
 
+    /** Parameters beyond API.md's, additive: paging the row log. */
+    private static final Map<String, Set<String>> EXTENSIONS =
+            Map.of("GET /v1/jobs/{id}/rows", Set.of("query after", "query limit"));
+
     private static final String UPLOAD = "POST /v1/datasets/{dataset}/records";
 
     /** An endpoint as API.md writes it, in a code block or inline: {@code GET /v1/jobs?dataset=&status=}. */
@@ -82,8 +86,13 @@ class OpenApiIntegrationTests {
     private JsonMapper json;
 
     @Test
-    void documentHasExactlyTheContractsOperationsAndParameters() {
-        assertThat(operations(document())).isEqualTo(CONTRACT);
+    void documentHasExactlyTheContractsOperationsAndParametersAndItsExtensions() {
+        SortedMap<String, Set<String>> expected = new TreeMap<>(CONTRACT);
+        EXTENSIONS.forEach((operation, parameters) -> expected.put(
+                operation,
+                Stream.concat(CONTRACT.get(operation).stream(), parameters.stream())
+                        .collect(toSet())));
+        assertThat(operations(document())).isEqualTo(expected);
     }
 
     @Test
