@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -94,10 +95,13 @@ public final class TallyCli {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
         }
         AtomicLong sent = new AtomicLong();
-        Flux<ByteBuf> body = read(file).doOnNext(bytes -> sent.addAndGet(bytes.readableBytes()));
+        AtomicReference<Throwable> unread = new AtomicReference<>();
+        Flux<ByteBuf> body = read(file)
+                .doOnNext(bytes -> sent.addAndGet(bytes.readableBytes()))
+                .doOnError(unread::set);
         Flux<Event> events = service(upload.target())
                 .upload(
                         upload.dataset(),
@@ -106,8 +110,17 @@ public final class TallyCli {
                         body,
                         size,
                         upload.gzip());
-        JobEnd end = new JobFollower(display(upload.progress()), sent::get)
-                .follow(events.toIterable(1), Progress.start(size));
+        JobEnd end;
+        try {
+            end = new JobFollower(display(upload.progress()), sent::get)
+                    .follow(events.toIterable(1), Progress.start(size));
+        } catch (RuntimeException e) {
+            // The service ends the response when the body breaks off: the cause is the file.
+            if (unread.get() != null) {
+                throw unread.get() instanceof UncheckedIOException io ? io : e;
+            }
+            throw e;
+        }
         terminal.out().print(Summary.of(end));
         rejectedFile(upload, end);
         return end.exitCode(upload.allowRejects());
@@ -129,7 +142,7 @@ public final class TallyCli {
                                 rows, rejected, rejected);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("writing " + rejected + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -175,7 +188,7 @@ public final class TallyCli {
                 return ExitCode.UNREACHABLE;
             }
             case UncheckedIOException io -> {
-                terminal.err().println("tally: " + io.getCause().getMessage());
+                terminal.err().println("tally: " + io.getMessage());
                 return ExitCode.JOB_FAILED;
             }
             default -> {
