@@ -218,8 +218,9 @@ class TallyCliIntegrationTests {
         assertThat(watch.outLines().subList(0, 8)).isEqualTo(upload.outLines().subList(0, 8));
         assertThat(watch.outLines().get(8))
                 .isEqualTo("Rejected lines: GET /v1/jobs/" + jobOf(upload) + "/rows?outcome=rejected");
+        // The job event's bytesTotal (the upload's Content-Length) and the chunks' bytesRead draw the bar.
         assertThat(watch.errLines().getLast())
-                .contains("250 lines")
+                .startsWith("[####################] 100%  250 lines  ")
                 .endsWith("  | inserted 218  updated 0  unchanged 0  skipped 0  rejected 13");
         assertThat(CliRun.of(env, "watch", jobOf(upload), "--allow-rejects").exit())
                 .isEqualTo(ExitCode.OK);
