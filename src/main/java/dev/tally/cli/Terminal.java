@@ -1,5 +1,6 @@
 package dev.tally.cli;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -28,12 +29,23 @@ public record Terminal(
 
     public static Terminal system() {
         return new Terminal(
-                System.out,
-                System.err,
-                System.getenv(),
-                System.console() != null,
-                Files::newInputStream,
-                InstantSource.system());
+                System.out, System.err, System.getenv(), isTerminal(), Files::newInputStream, InstantSource.system());
+    }
+
+    /**
+     * Whether the JVM runs on a terminal. From JDK 22 on, {@code System.console()} answers even when
+     * the streams are redirected, and only its {@code isTerminal()} (absent in 21) tells.
+     */
+    static boolean isTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // JDK 21: a console is a terminal
+        }
     }
 
     /** Streams and environment as given, files from disk, the system clock, not a terminal. */

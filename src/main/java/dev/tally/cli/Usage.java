@@ -25,7 +25,7 @@ final class Usage {
             Usage:
               tally upload FILE --dataset NAME [options]   stream an NDJSON file (or FILE.gz) into a dataset
               tally watch JOB [options]                    follow a job's progress to its end
-              tally jobs [--dataset NAME] [--status S] [--limit N]   list jobs, newest first
+              tally jobs [options]                         list jobs as a table, newest first
               tally help [COMMAND]                         this text, or a command's
 
             Every command takes:
@@ -57,8 +57,8 @@ final class Usage {
               --idempotency-key KEY      send the same key again to get the first job's outcome, or
                                          to resume it after a lost connection
               --allow-rejects            exit 0, not 2, when the job completed with rejected lines
-              --progress MODE            auto (default: redrawn on a terminal, a line every few
-                                         seconds otherwise), tty, plain or none
+              --progress MODE            auto (default: redrawn in place on a terminal, else a line
+                                         for the first chunk, then every 5 s), tty, plain or none
             """ + CONNECTION + "\n" + EXIT_CODES;
 
     static final String WATCH = """
