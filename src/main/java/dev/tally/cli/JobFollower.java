@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import java.util.function.LongSupplier;
+import reactor.core.Exceptions;
 
 /** Follows a job's events to its final one, showing its progress on the way. */
 final class JobFollower {
@@ -10,8 +11,8 @@ final class JobFollower {
 
         final String job;
 
-        StreamEnded(String job) {
-            super("the event stream ended before the job did");
+        StreamEnded(String job, Throwable cause) {
+            super("the event stream ended before the job did" + (cause == null ? "" : " (" + cause + ")"), cause);
             this.job = job;
         }
     }
@@ -28,29 +29,44 @@ final class JobFollower {
         this.bytesSent = bytesSent;
     }
 
-    /** Blocks until the final event, reading the events in order as they arrive. */
+    /**
+     * Blocks until the final event, reading the events in order as they arrive. An answer that ends
+     * or breaks after the job started is a {@link StreamEnded} that names the job.
+     */
     JobEnd follow(Iterable<Event> events, Progress start) {
         Progress progress = start;
-        for (Event event : events) {
-            if (event.isFinal()) {
-                display.finish(progress);
-                return new JobEnd(progress, event);
-            }
-            switch (event.name()) {
-                case "job" -> progress = progress.started(event.data());
-                case "chunk" -> {
-                    progress = progress.committed(event.data());
-                    if (bytesSent != null && !event.data().hasNonNull("bytesRead")) {
-                        progress = progress.sent(bytesSent.getAsLong());
-                    }
-                    display.show(progress);
+        try {
+            for (Event event : events) {
+                if (event.isFinal()) {
+                    display.finish(progress);
+                    return new JobEnd(progress, event);
                 }
-                default -> {
-                    // an event this client does not know yet: the API may add some
-                }
+                progress = next(progress, event);
             }
+        } catch (RuntimeException e) {
+            display.finish(progress);
+            if (progress.job().isEmpty()) {
+                throw e;
+            }
+            throw new StreamEnded(progress.job(), Exceptions.unwrap(e));
         }
         display.finish(progress);
-        throw new StreamEnded(progress.job());
+        throw new StreamEnded(progress.job(), null);
+    }
+
+    private Progress next(Progress progress, Event event) {
+        return switch (event.name()) {
+            case "job" -> progress.started(event.data());
+            case "chunk" -> {
+                Progress committed = progress.committed(event.data());
+                if (bytesSent != null && !event.data().hasNonNull("bytesRead")) {
+                    committed = committed.sent(bytesSent.getAsLong());
+                }
+                display.show(committed);
+                yield committed;
+            }
+            // an event this client does not know yet: the API may add some
+            default -> progress;
+        };
     }
 }

@@ -1,19 +1,13 @@
 package dev.tally.cli;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -21,8 +15,6 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@link ExitCode}). Nothing here calls {@code System.exit}, so tests run commands in-process.
  */
 public final class TallyCli {
-
-    private static final int READ_SIZE = 64 * 1024;
 
     private final Terminal terminal;
     private final JsonMapper json = JsonMapper.builder().build();
@@ -97,29 +89,30 @@ public final class TallyCli {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
         }
-        AtomicLong sent = new AtomicLong();
-        AtomicReference<Throwable> unread = new AtomicReference<>();
-        Flux<ByteBuf> body = read(file)
-                .doOnNext(bytes -> sent.addAndGet(bytes.readableBytes()))
-                .doOnError(unread::set);
+        FileBody body = new FileBody(file, terminal.files());
         Flux<Event> events = service(upload.target())
                 .upload(
                         upload.dataset(),
                         parameters(upload.options()),
                         upload.options().idempotencyKey(),
-                        body,
+                        body.bytes(),
                         size,
                         upload.gzip());
         JobEnd end;
         try {
-            end = new JobFollower(display(upload.progress()), sent::get)
+            end = new JobFollower(display(upload.progress()), body::sent)
                     .follow(events.toIterable(1), Progress.start(size));
         } catch (RuntimeException e) {
-            // The service ends the response when the body breaks off: the cause is the file.
-            if (unread.get() != null) {
-                throw unread.get() instanceof UncheckedIOException io ? io : e;
+            if (body.failure() == null) {
+                throw e;
             }
-            throw e;
+            // The service ends its answer when the body breaks off: the cause to report is the file's.
+            terminal.err().println("tally: " + body.failure().getMessage());
+            if (Exceptions.unwrap(e) instanceof JobFollower.StreamEnded ended && !ended.job.isEmpty()) {
+                terminal.err()
+                        .println("tally: the service ends job " + ended.job + " as aborted: tally watch " + ended.job);
+            }
+            return ExitCode.JOB_FAILED;
         }
         terminal.out().print(Summary.of(end));
         rejectedFile(upload, end);
@@ -196,35 +189,6 @@ public final class TallyCli {
                 return ExitCode.UNREACHABLE;
             }
         }
-    }
-
-    /** The file's bytes as they are, read on demand off the event loop (the read may block). */
-    private Flux<ByteBuf> read(Path file) {
-        return Flux.<ByteBuf, InputStream>generate(
-                        () -> terminal.files().open(file),
-                        (in, sink) -> {
-                            byte[] buffer = new byte[READ_SIZE];
-                            try {
-                                int n = in.read(buffer);
-                                if (n < 0) {
-                                    sink.complete();
-                                } else {
-                                    sink.next(Unpooled.wrappedBuffer(buffer, 0, n));
-                                }
-                            } catch (IOException e) {
-                                sink.error(
-                                        new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e));
-                            }
-                            return in;
-                        },
-                        in -> {
-                            try {
-                                in.close();
-                            } catch (IOException e) {
-                                // the upload's outcome is known by now; a failed close changes nothing
-                            }
-                        })
-                .subscribeOn(Schedulers.boundedElastic());
     }
 
     private static Map<String, String> parameters(Command.UploadOptions options) {

@@ -227,6 +227,47 @@ class TallyCliIntegrationTests {
     }
 
     @Test
+    void watchOfAnUnknownJobExitsThree() {
+        CliRun run = CliRun.of(env, "watch", "9b2f6a54-0000-4000-8000-000000000000");
+
+        assertThat(run.exit()).isEqualTo(ExitCode.UNREACHABLE);
+        assertThat(run.errLines())
+                .containsExactly("tally: 404 Unknown job: No job with id '9b2f6a54-0000-4000-8000-000000000000'");
+    }
+
+    @Test
+    void aDryRunReportsTheOutcomesAndKeepsNothing() throws IOException {
+        Path file = write("things.ndjson", Things.body(30).getBytes(UTF_8));
+
+        CliRun run = CliRun.of(env, "upload", file.toString(), "--dataset", "things", "--dry-run");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.REJECTED);
+        List<String> expected = new ArrayList<>(summary(jobOf(run), "completed", 28, 27, 0, 1, "30, 1 chunk"));
+        expected.add("  nothing was kept (dry run, or an atomic upload that did not complete)");
+        assertThat(summaryOf(run, 9)).isEqualTo(expected);
+        assertThat(Things.table(db)).isEmpty();
+    }
+
+    @Test
+    void aFileThatBreaksOffExitsOneAndTheJobIsAborted() throws IOException, InterruptedException {
+        Path file = write("things.ndjson", Things.body(LINES).getBytes(UTF_8));
+        HeldBack held = new HeldBack(Things.lines(1, 150), () -> {
+            throw new IOException("disk gone");
+        });
+
+        CliRun run = CliRun.of(env, held::open, held.tap, "upload", file.toString(), "--dataset", "things");
+
+        assertThat(run.exit()).isEqualTo(ExitCode.JOB_FAILED);
+        String job = run.errLines().getLast().replaceFirst(".* ", "");
+        assertThat(run.errLines())
+                .endsWith(
+                        "tally: reading " + file + " failed: disk gone",
+                        "tally: the service ends job " + job + " as aborted: tally watch " + job);
+        assertThat(statusSoon(job, "aborted")).isEqualTo("aborted");
+        assertThat(Things.table(db)).isEqualTo(Things.rows(108));
+    }
+
+    @Test
     void jobsListsTheJobsAsATable() throws IOException {
         Path file = write("things.ndjson", Things.body(30).getBytes(UTF_8));
         String first = jobOf(CliRun.of(env, "upload", file.toString(), "--dataset", "things"));
@@ -266,9 +307,35 @@ class TallyCliIntegrationTests {
     @Test
     void progressArrivesWhileTheFileIsStillBeingSent() throws IOException {
         Path file = write("things.ndjson", Things.body(LINES).getBytes(UTF_8));
-        CountDownLatch progressShown = new CountDownLatch(1);
-        AtomicBoolean waited = new AtomicBoolean();
-        OutputStream errTap = new OutputStream() {
+        HeldBack held = new HeldBack(
+                Things.lines(1, 150),
+                () -> new ByteArrayInputStream(Things.lines(151, LINES).getBytes(UTF_8)));
+
+        CliRun run = CliRun.of(env, held::open, held.tap, "upload", file.toString(), "--dataset", "things");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.REJECTED);
+        assertThat(held.released).isTrue();
+        // The first progress line is chunk 1's, printed while lines 151 to 250 were held back.
+        assertThat(run.errLines().getFirst()).contains(" 108 lines ").endsWith("rejected 6");
+        assertThat(Things.table(db)).isEqualTo(Things.rows(LINES));
+    }
+
+    /**
+     * A file that gives its first lines, then holds back until a progress line was printed (which
+     * takes a chunk event), then goes on with what {@code rest} opens; after 30 s without progress
+     * it fails instead.
+     */
+    private static final class HeldBack {
+
+        interface Rest {
+            InputStream open() throws IOException;
+        }
+
+        private final CountDownLatch progressShown = new CountDownLatch(1);
+        private final String first;
+        private final Rest rest;
+        final AtomicBoolean released = new AtomicBoolean();
+        final OutputStream tap = new OutputStream() {
             private final StringBuilder seen = new StringBuilder();
 
             @Override
@@ -279,42 +346,52 @@ class TallyCliIntegrationTests {
                 }
             }
         };
-        Terminal.FileOpener blocksAfter150Lines = path -> new SequenceInputStream(
-                new ByteArrayInputStream(Things.lines(1, 150).getBytes(UTF_8)), new InputStream() {
-                    private InputStream rest;
 
-                    @Override
-                    public int read() throws IOException {
-                        byte[] one = new byte[1];
-                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-                    }
+        HeldBack(String first, Rest rest) {
+            this.first = first;
+            this.rest = rest;
+        }
 
-                    @Override
-                    public int read(byte[] buffer, int offset, int length) throws IOException {
-                        if (rest == null) {
-                            try {
-                                if (!progressShown.await(30, TimeUnit.SECONDS)) {
-                                    throw new IOException("no progress after 30 s with the body half sent");
-                                }
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                throw new IOException(e);
+        InputStream open(Path ignored) {
+            return new SequenceInputStream(new ByteArrayInputStream(first.getBytes(UTF_8)), new InputStream() {
+                private InputStream after;
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    if (after == null) {
+                        try {
+                            if (!progressShown.await(30, TimeUnit.SECONDS)) {
+                                throw new IOException("no progress after 30 s with the body half sent");
                             }
-                            waited.set(true);
-                            rest = new ByteArrayInputStream(
-                                    Things.lines(151, LINES).getBytes(UTF_8));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
                         }
-                        return rest.read(buffer, offset, length);
+                        released.set(true);
+                        after = rest.open();
                     }
-                });
+                    return after.read(buffer, offset, length);
+                }
+            });
+        }
+    }
 
-        CliRun run = CliRun.of(env, blocksAfter150Lines, errTap, "upload", file.toString(), "--dataset", "things");
-
-        assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.REJECTED);
-        assertThat(waited).isTrue();
-        // The first progress line is chunk 1's, printed while lines 151 to 250 were held back.
-        assertThat(run.errLines().getFirst()).contains(" 108 lines ").endsWith("rejected 6");
-        assertThat(Things.table(db)).isEqualTo(Things.rows(LINES));
+    private String statusSoon(String job, String expected) throws InterruptedException {
+        String status = "";
+        for (int i = 0; i < 100 && !status.equals(expected); i++) {
+            Thread.sleep(100);
+            status = db.query("SELECT status FROM tally.job WHERE id = ?::uuid", job)
+                    .getFirst()
+                    .get("status")
+                    .toString();
+        }
+        return status;
     }
 
     private Path write(String name, byte[] bytes) throws IOException {
