@@ -6,7 +6,7 @@ final class ExitCode {
     /** The job completed and no line was rejected (or {@code --allow-rejects}); {@code jobs} listed. */
     static final int OK = 0;
 
-    /** The job failed, was cancelled or aborted, or the file could not be read to the end. */
+    /** The job failed, was cancelled or aborted, or a file could not be read or written. */
     static final int JOB_FAILED = 1;
 
     /** The job completed, but lines were rejected. */

@@ -166,9 +166,7 @@ public final class TallyCli {
     private int failed(Throwable error, Command.Target target) {
         switch (error) {
             case Refused refused -> {
-                terminal.err()
-                        .println("tally: " + refused.status + " " + refused.title
-                                + (refused.detail.isEmpty() ? "" : ": " + refused.detail));
+                terminal.err().println("tally: " + refused.getMessage());
                 if (refused.status == 401 && target.token() == null) {
                     terminal.err().println("tally: no token was given: pass --token or set TALLY_TOKEN");
                 }
@@ -184,8 +182,13 @@ public final class TallyCli {
                 terminal.err().println("tally: " + io.getMessage());
                 return ExitCode.JOB_FAILED;
             }
+            case IOException io -> {
+                terminal.err().println("tally: cannot reach " + target.url() + ": " + io);
+                return ExitCode.UNREACHABLE;
+            }
             default -> {
-                terminal.err().println("tally: cannot reach " + target.url() + ": " + error);
+                // Not a Tally answer (another server on that port?), or a defect of this client.
+                terminal.err().println("tally: talking to " + target.url() + " failed: " + error);
                 return ExitCode.UNREACHABLE;
             }
         }

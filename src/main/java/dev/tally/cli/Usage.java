@@ -11,7 +11,7 @@ final class Usage {
     private static final String EXIT_CODES = """
             Exit codes:
               0   the job completed and no line was rejected (or --allow-rejects); jobs listed
-              1   the job failed, was cancelled or aborted, or the file could not be read
+              1   the job failed, was cancelled or aborted, or a file could not be read or written
               2   the job completed, but lines were rejected
               3   the service could not be reached, refused the request (its problem is printed),
                   or the connection broke before the job's end
