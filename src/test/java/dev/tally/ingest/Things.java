@@ -9,19 +9,19 @@ import java.util.stream.LongStream;
  * {@code n} inserts {@code {"id":n,"label":"thing n"}}, except every 13th line, which is blank,
  * and every 17th (not 13th), which is invalid JSON and rejected.
  */
-final class Things {
+public final class Things {
 
     private Things() {}
 
     /** The table the policy tests start from: only things 1 ("a", "one") and 2 ("b", "two"), version 1. */
-    static void twoExisting(TestDatabase db) {
+    public static void twoExisting(TestDatabase db) {
         db.update("TRUNCATE things");
         db.update(
                 "INSERT INTO things (id, code, label, qty, version) VALUES (1, 'a', 'one', 1, 1), (2, 'b', 'two', 2, 1)");
     }
 
     /** Lines {@code first} to {@code last}, each ending in a newline. */
-    static String lines(long first, long last) {
+    public static String lines(long first, long last) {
         StringBuilder text = new StringBuilder();
         for (long n = first; n <= last; n++) {
             if (!isBlank(n)) {
@@ -37,22 +37,22 @@ final class Things {
         return text.toString();
     }
 
-    static String body(long lines) {
+    public static String body(long lines) {
         return lines(1, lines);
     }
 
     /** The non-blank lines up to {@code last}. */
-    static long received(long last) {
+    public static long received(long last) {
         return LongStream.rangeClosed(1, last).filter(n -> !isBlank(n)).count();
     }
 
     /** The line numbers of the rejected lines up to {@code last}. */
-    static List<Long> invalid(long last) {
+    public static List<Long> invalid(long last) {
         return LongStream.rangeClosed(1, last).filter(Things::isInvalid).boxed().toList();
     }
 
     /** The table's rows, as {@code [id, label]}, after lines 1 to {@code last} were applied. */
-    static List<List<Object>> rows(long last) {
+    public static List<List<Object>> rows(long last) {
         return LongStream.rangeClosed(1, last)
                 .filter(n -> !isBlank(n) && !isInvalid(n))
                 .mapToObj(n -> List.<Object>of(n, "thing " + n))
@@ -60,7 +60,7 @@ final class Things {
     }
 
     /** The table as it is, in the same form. */
-    static List<List<Object>> table(TestDatabase db) {
+    public static List<List<Object>> table(TestDatabase db) {
         return db.query("SELECT id, label FROM things ORDER BY id").stream()
                 .map(row -> List.of(row.get("id"), row.get("label")))
                 .toList();

@@ -1,0 +1,56 @@
+package dev.tally.cli;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** What the command line asks for, parsed and checked; {@link CommandLine} builds it. */
+sealed interface Command {
+
+    /** Where the service is and the token to send ({@code null}: none given). */
+    record Target(String url, String token) {}
+
+    /** How progress is shown on stderr: redrawn in place, a line now and then, or not at all. */
+    enum ProgressMode {
+        AUTO,
+        TTY,
+        PLAIN,
+        NONE
+    }
+
+    record Upload(
+            Target target,
+            Path file,
+            String dataset,
+            UploadOptions options,
+            boolean allowRejects,
+            ProgressMode progress)
+            implements Command {
+
+        /** Where the rejected lines go: beside the file, named after it. */
+        Path rejectedFile() {
+            return file.resolveSibling(file.getFileName() + ".rejected.ndjson");
+        }
+
+        boolean gzip() {
+            return file.getFileName().toString().endsWith(".gz");
+        }
+    }
+
+    /** The upload's API parameters; an empty one is left to the service's default. */
+    record UploadOptions(
+            Optional<String> onConflict,
+            Optional<Integer> chunkSize,
+            Optional<Long> maxRejects,
+            boolean atomic,
+            boolean dryRun,
+            Optional<String> unknownFields,
+            Optional<String> idempotencyKey) {}
+
+    record Watch(Target target, String job, boolean allowRejects, ProgressMode progress) implements Command {}
+
+    record ListJobs(Target target, Optional<String> dataset, Optional<String> status, Optional<Integer> limit)
+            implements Command {}
+
+    /** {@code tally help [command]}, {@code --help}, or no command at all: the text of {@link Usage}. */
+    record Help(String topic) implements Command {}
+}
