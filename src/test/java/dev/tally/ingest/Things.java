@@ -9,7 +9,7 @@ import java.util.stream.LongStream;
  * {@code n} inserts {@code {"id":n,"label":"thing n"}}, except every 13th line, which is blank,
  * and every 17th (not 13th), which is invalid JSON and rejected.
  */
-final class Things {
+public final class Things {
 
     private Things() {}
 
@@ -21,7 +21,7 @@ final class Things {
     }
 
     /** Lines {@code first} to {@code last}, each ending in a newline. */
-    static String lines(long first, long last) {
+    public static String lines(long first, long last) {
         StringBuilder text = new StringBuilder();
         for (long n = first; n <= last; n++) {
             if (!isBlank(n)) {
@@ -42,12 +42,12 @@ final class Things {
     }
 
     /** The non-blank lines up to {@code last}. */
-    static long received(long last) {
+    public static long received(long last) {
         return LongStream.rangeClosed(1, last).filter(n -> !isBlank(n)).count();
     }
 
     /** The line numbers of the rejected lines up to {@code last}. */
-    static List<Long> invalid(long last) {
+    public static List<Long> invalid(long last) {
         return LongStream.rangeClosed(1, last).filter(Things::isInvalid).boxed().toList();
     }
 
