@@ -57,19 +57,24 @@ function scale(start, spanMs, maxY) {
   return {x, y};
 }
 
+const WINDOW_MS = 1000;
+
 /**
- * Rows per second between consecutive commits: points are {t (ms), received (cumulative)}, the
- * first being the job's start. Points at the same instant (replayed without committedAt) count
- * towards the next one that is later.
+ * Rows per second at each commit, over the second before it (or since the start, if sooner):
+ * chunks that commit together, or arrive together when replayed without committedAt, would give
+ * spikes between neighbours. Points are {t (ms), received (cumulative)}, the first the job's start.
  */
 export function rates(points) {
   const out = [];
-  let anchor = points[0];
-  for (const point of points.slice(1)) {
-    const ms = point.t - anchor.t;
+  let from = 0;
+  for (let i = 1; i < points.length; i++) {
+    const point = points[i];
+    while (from + 1 < i && point.t - points[from + 1].t >= WINDOW_MS) {
+      from++;
+    }
+    const ms = point.t - points[from].t;
     if (ms > 0) {
-      out.push({t: point.t, v: ((point.received - anchor.received) * 1000) / ms});
-      anchor = point;
+      out.push({t: point.t, v: ((point.received - points[from].received) * 1000) / ms});
     }
   }
   return out;

@@ -39,8 +39,9 @@ function progress(job) {
 
 function outcomes(totals) {
   return el('td', {class: 'outcomes'}, outcomeBar(totals),
-    el('span', {class: 'counts'}, OUTCOMES.flatMap(o => [
-      el('span', {class: 'count o-' + o, 'data-test': o, title: o}, count(totals[o])), ' '])));
+    el('span', {class: 'counts'}, OUTCOMES.map(o =>
+      el('span', {class: 'count o-' + o + (totals[o] ? '' : ' zero'), title: o},
+        el('span', {'data-test': o}, count(totals[o])), ' ' + o + ' '))));
 }
 
 function row(job) {
