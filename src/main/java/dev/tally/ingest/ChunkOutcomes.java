@@ -72,7 +72,8 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, bo
                     .formatted(chunk.number(), chunk.received(), counts.received()));
         }
         return new ChunkOutcomes(
-                new ChunkRecord(job, chunk.number(), chunk.firstLine(), chunk.lastLine(), counts, log),
+                new ChunkRecord(
+                        job, chunk.number(), chunk.firstLine(), chunk.lastLine(), chunk.bytesRead(), null, counts, log),
                 firstKeyExists,
                 refused);
     }

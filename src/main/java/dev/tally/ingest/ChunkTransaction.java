@@ -160,10 +160,10 @@ final class ChunkTransaction {
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), tooManyRejects));
         }
         // The ledger row is written last, so that its committed_at is the commit's time, near enough.
-        return ChunkLedger.record(connection, outcomes.record()).flatMap(cancelRequested -> ChunkRecovery.commit(
-                        connection, outcomes.record(), previous.plus(counts), cancelRequested)
+        return ChunkLedger.record(connection, outcomes.record()).flatMap(recorded -> ChunkRecovery.commit(
+                        connection, recorded.chunk(), previous.plus(counts), recorded.cancelRequested())
                 .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                .<ChunkResult>thenReturn(new ChunkResult.Committed(outcomes.record(), cancelRequested)));
+                .<ChunkResult>thenReturn(new ChunkResult.Committed(recorded.chunk(), recorded.cancelRequested())));
     }
 
     private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {

@@ -5,6 +5,7 @@ import dev.tally.ndjson.Line;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import reactor.core.publisher.Flux;
 
 /**
@@ -22,16 +23,23 @@ final class Chunker {
      * (plus Reactor's small prefetch). Cancel passes upstream and drops the partial chunk.
      */
     static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait) {
-        return chunks(lines, maxLines, maxBytes, maxWait, JobProgress.NONE);
+        return chunks(lines, maxLines, maxBytes, maxWait, JobProgress.NONE, () -> 0);
     }
 
     /**
      * The same, for an upload that resumes a job: its lines come after {@code before.lastLine()},
-     * and its chunks are numbered after {@code before.chunks()}.
+     * and its chunks are numbered after {@code before.chunks()}. Each chunk records {@code
+     * bytesRead} as it was when the chunk was cut.
      */
-    static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait, JobProgress before) {
+    static Flux<LineChunk> chunks(
+            Flux<Line> lines,
+            int maxLines,
+            long maxBytes,
+            Duration maxWait,
+            JobProgress before,
+            LongSupplier bytesRead) {
         return Flux.defer(() -> {
-            Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos(), before.chunks(), before.lastLine());
+            Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos(), before.chunks(), before.lastLine(), bytesRead);
             Flux<Object> ticks =
                     Flux.interval(maxWait.dividedBy(2)).onBackpressureDrop().map(i -> TICK);
             return lines.<Object>publish(shared -> Flux.merge(shared, ticks.takeUntilOther(shared.then())))
@@ -50,13 +58,15 @@ final class Chunker {
         private long openedAt;
         private int chunks;
         private long lastLine;
+        private final LongSupplier bytesRead;
 
-        Cut(int maxLines, long maxBytes, long maxWaitNanos, int chunks, long lastLine) {
+        Cut(int maxLines, long maxBytes, long maxWaitNanos, int chunks, long lastLine, LongSupplier bytesRead) {
             this.maxLines = maxLines;
             this.maxBytes = maxBytes;
             this.maxWaitNanos = maxWaitNanos;
             this.chunks = chunks;
             this.lastLine = lastLine;
+            this.bytesRead = bytesRead;
         }
 
         /** Whether the buffer ends with this item; a tick with nothing open flushes itself away. */
@@ -100,7 +110,7 @@ final class Chunker {
             }
             long first = lastLine + 1;
             lastLine = chunkLines.getLast().number();
-            return new LineChunk(++chunks, first, lastLine, chunkLines);
+            return new LineChunk(++chunks, first, lastLine, chunkLines, bytesRead.getAsLong());
         }
     }
 }

@@ -33,7 +33,8 @@ final class EventJson {
                         .put("chunkSize", s.chunkSize())
                         .put("atomic", s.atomic())
                         .put("dryRun", s.dryRun())
-                        .put("startedAt", s.startedAt().toString());
+                        .put("startedAt", s.startedAt().toString())
+                        .put("bytesTotal", s.bytesTotal());
             case JobEvent.ChunksCommitted c -> {
                 if (c.firstChunk() == c.lastChunk()) {
                     data.put("chunk", c.lastChunk());
@@ -41,6 +42,8 @@ final class EventJson {
                     data.putObject("chunks").put("first", c.firstChunk()).put("last", c.lastChunk());
                 }
                 data.putObject("lines").put("first", c.firstLine()).put("last", c.lastLine());
+                data.put("committedAt", c.committedAt().toString());
+                data.put("bytesRead", c.bytesRead());
                 data.set("counts", json.valueToTree(c.counts()));
                 data.set("totals", json.valueToTree(c.totals()));
                 data.set("skipped", rows(c.skipped()));

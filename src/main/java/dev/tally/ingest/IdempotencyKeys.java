@@ -82,8 +82,8 @@ class IdempotencyKeys {
     }
 
     /** Creates a new job; of two uploads racing with the same new key, the key's unique index refuses the second. */
-    Mono<Void> create(UUID id, JobSettings settings, Instant startedAt) {
-        return jobs.create(id, settings, startedAt)
+    Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, Long bytesTotal) {
+        return jobs.create(id, settings, startedAt, bytesTotal)
                 .onErrorMap(
                         DuplicateKeyException.class,
                         e -> Problems.of(

@@ -25,7 +25,8 @@ sealed interface JobEvent {
             int chunkSize,
             boolean atomic,
             boolean dryRun,
-            Instant startedAt)
+            Instant startedAt,
+            Long bytesTotal)
             implements JobEvent {
         @Override
         public long id() {
@@ -37,6 +38,8 @@ sealed interface JobEvent {
      * One or more consecutive committed chunks; several when a slow reader let them merge. For an
      * upload in one transaction (atomic or dry run), chunks written, not committed yet.
      *
+     * @param bytesRead the body's bytes read when the last chunk was cut
+     * @param committedAt when the last chunk's ledger row was written
      * @param skipped at most the configured number of skipped rows, in line order
      * @param truncated whether rows were left out of {@code skipped} or {@code rejected}
      */
@@ -46,6 +49,8 @@ sealed interface JobEvent {
             int lastChunk,
             long firstLine,
             long lastLine,
+            long bytesRead,
+            Instant committedAt,
             Counts counts,
             Counts totals,
             List<LoggedRow> skipped,
@@ -72,6 +77,8 @@ sealed interface JobEvent {
                     record.chunk(),
                     record.firstLine(),
                     record.lastLine(),
+                    record.bytesRead(),
+                    record.committedAt(),
                     record.counts(),
                     totals,
                     skipped,
@@ -96,6 +103,8 @@ sealed interface JobEvent {
                     next.lastChunk,
                     firstLine,
                     next.lastLine,
+                    next.bytesRead,
+                    next.committedAt,
                     counts.plus(next.counts),
                     next.totals,
                     mergedSkipped,

@@ -74,7 +74,8 @@ class JobHistory {
                 job.chunkSize(),
                 job.atomic(),
                 job.dryRun(),
-                job.startedAt().toInstant());
+                job.startedAt().toInstant(),
+                job.bytesTotal());
     }
 
     /**

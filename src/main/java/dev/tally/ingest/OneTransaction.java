@@ -118,7 +118,7 @@ final class OneTransaction {
                     }
                     progress.rejected += outcomes.record().counts().rejected();
                     return ChunkLedger.record(ledger, outcomes.record())
-                            .map(cancelRequested -> new ChunkResult.Written(outcomes.record(), cancelRequested));
+                            .map(recorded -> new ChunkResult.Written(recorded.chunk(), recorded.cancelRequested()));
                 });
     }
 

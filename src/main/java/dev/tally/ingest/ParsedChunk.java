@@ -14,7 +14,13 @@ import java.util.Set;
  * path; none for an upload in one transaction, which has no gate).
  */
 record ParsedChunk(
-        int number, long firstLine, long lastLine, List<Row> rows, List<ParsedLine.Reject> rejects, Set<Object> keys) {
+        int number,
+        long firstLine,
+        long lastLine,
+        long bytesRead,
+        List<Row> rows,
+        List<ParsedLine.Reject> rejects,
+        Set<Object> keys) {
 
     static ParsedChunk of(LineChunk chunk, List<ParsedLine> parsed, List<UniqueIndex> gated) {
         List<Row> rows = new ArrayList<>(parsed.size());
@@ -26,7 +32,13 @@ record ParsedChunk(
             }
         }
         return new ParsedChunk(
-                chunk.number(), chunk.firstLine(), chunk.lastLine(), rows, rejects, uniqueKeys(rows, gated));
+                chunk.number(),
+                chunk.firstLine(),
+                chunk.lastLine(),
+                chunk.bytesRead(),
+                rows,
+                rejects,
+                uniqueKeys(rows, gated));
     }
 
     int received() {

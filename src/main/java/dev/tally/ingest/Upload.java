@@ -28,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.buffer.DataBuffer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -56,6 +55,7 @@ final class Upload {
     private final OneTransaction oneTransaction;
     private final Jobs jobs;
     private final Instant startedAt;
+    private final Long bytesTotal;
     private final EventFeed feed;
     private final JobProgress before;
     // tally.limits.max-lines-per-upload: non-blank lines of the whole body, a resumed job's too.
@@ -84,6 +84,7 @@ final class Upload {
             OneTransaction oneTransaction,
             Jobs jobs,
             Instant startedAt,
+            Long bytesTotal,
             JobProgress before,
             long maxLines,
             IngestMetrics.DatasetMeters meters) {
@@ -97,6 +98,7 @@ final class Upload {
         this.oneTransaction = oneTransaction;
         this.jobs = jobs;
         this.startedAt = startedAt;
+        this.bytesTotal = bytesTotal;
         this.feed = new EventFeed(limits.maxRowsPerEvent());
         this.before = before;
         this.reported = before.totals();
@@ -128,20 +130,25 @@ final class Upload {
      * holds ({@code before}) are split off but neither parsed nor written again; its chunks are
      * numbered after the ledger's and its totals start from the ledger's.
      */
-    Flux<ChunkResult> results(Flux<DataBuffer> body) {
+    Flux<ChunkResult> results(UploadBody body) {
         RecordParser parser = new RecordParser(
                 dataset.schema(),
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
         int maxLineBytes = (int) limits.maxLineBytes().toBytes();
         Flux<ParsedChunk> chunks = LineSplitter.split(
-                        body.onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
+                        body.content().onErrorMap(Upload::isConnectionError, ClientGone::new), maxLineBytes)
                 .onErrorResume(InvalidGzipException.class, this::endAtCorruptBody)
                 .transform(this::endAtLineLimit)
                 .skipWhile(line -> line.number() <= before.lastLine())
                 .takeUntilOther(stopReading.asMono())
                 .transform(lines -> Chunker.chunks(
-                        lines, settings.chunkSize(), limits.maxChunkBytes().toBytes(), limits.chunkMaxWait(), before))
+                        lines,
+                        settings.chunkSize(),
+                        limits.maxChunkBytes().toBytes(),
+                        limits.chunkMaxWait(),
+                        before,
+                        body.bytesRead()))
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
                 .onErrorResume(this::stopOnReadFailure);
@@ -252,7 +259,7 @@ final class Upload {
      * whatever the response does. Returns the job's events; cancelling them means the client is
      * gone. They end with the error, before any event, when the job could not be created.
      */
-    Flux<JobEvent> start(Mono<Void> createJob, Flux<DataBuffer> body) {
+    Flux<JobEvent> start(Mono<Void> createJob, UploadBody body) {
         feed.onCancel(() -> stop(JobStatus.ABORTED, null));
         createJob.subscribe(null, this::notCreated, () -> run(body));
         return feed.events();
@@ -286,7 +293,7 @@ final class Upload {
         stopReading.tryEmitEmpty();
     }
 
-    private void run(Flux<DataBuffer> body) {
+    private void run(UploadBody body) {
         publish(new JobEvent.Started(
                 id,
                 dataset.name(),
@@ -294,7 +301,8 @@ final class Upload {
                 settings.chunkSize(),
                 settings.atomic(),
                 settings.dryRun(),
-                startedAt));
+                startedAt,
+                bytesTotal));
         results(body).subscribe(this::onResult, this::onError, this::onEnd);
     }
 

@@ -162,7 +162,9 @@ class UploadController {
         Flux<DataBuffer> body = IdleClient.watch(request.getBody(), idleTimeout)
                 .doOnError(IdleClient.Idle.class, idle -> closeAfterResponse(request))
                 .doOnNext(buffer -> meters.received(buffer.readableByteCount()));
-        Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, encoding.decode(body))
+        long length = request.getHeaders().getContentLength();
+        UploadBody upload = UploadBody.of(body, length < 0 ? null : length, encoding);
+        Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, upload)
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
                         e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));

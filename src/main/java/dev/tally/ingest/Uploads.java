@@ -24,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -86,7 +85,7 @@ class Uploads implements SmartLifecycle {
      * running on this instance as the limits allow ({@link Admissions}); the place is taken until
      * the job ended, or the replay or refusal is over.
      */
-    Flux<JobEvent> start(Dataset dataset, String caller, JobSettings settings, Flux<DataBuffer> body) {
+    Flux<JobEvent> start(Dataset dataset, String caller, JobSettings settings, UploadBody body) {
         refuseOnceShuttingDown();
         return Flux.defer(() -> {
             Admissions.Slot slot = admissions.admit(dataset.name(), caller);
@@ -94,7 +93,7 @@ class Uploads implements SmartLifecycle {
             AtomicBoolean handedOver = new AtomicBoolean();
             return keys.repeatOf(settings)
                     .map(repeat -> switch (repeat) {
-                        case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body);
+                        case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body.content());
                         case IdempotencyKeys.Repeat.Resume resume -> {
                             handedOver.set(true);
                             yield run(
@@ -103,6 +102,8 @@ class Uploads implements SmartLifecycle {
                                     body,
                                     resume.job().job(),
                                     resume.job().startedAt().toInstant(),
+                                    // The same body again: its length is the job's.
+                                    resume.job().bytesTotal(),
                                     resume.progress(),
                                     Mono.empty(),
                                     slot);
@@ -119,8 +120,9 @@ class Uploads implements SmartLifecycle {
                                 body,
                                 id,
                                 startedAt,
+                                body.length(),
                                 JobProgress.NONE,
-                                keys.create(id, settings, startedAt),
+                                keys.create(id, settings, startedAt, body.length()),
                                 slot);
                     }))
                     .flatMapMany(events -> events)
@@ -136,9 +138,10 @@ class Uploads implements SmartLifecycle {
     private Flux<JobEvent> run(
             Dataset dataset,
             JobSettings settings,
-            Flux<DataBuffer> body,
+            UploadBody body,
             UUID id,
             Instant startedAt,
+            Long bytesTotal,
             JobProgress before,
             Mono<Void> createJob,
             Admissions.Slot slot) {
@@ -178,6 +181,7 @@ class Uploads implements SmartLifecycle {
                 oneTransaction,
                 jobs,
                 startedAt,
+                bytesTotal,
                 before,
                 maxLinesPerUpload,
                 meters);

@@ -4,6 +4,10 @@ import dev.tally.system.BinaryArrays;
 import dev.tally.system.BinaryArrays.Element;
 import io.r2dbc.spi.Connection;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
@@ -21,8 +25,9 @@ public final class ChunkLedger {
 
     private static final String RECORD_SQL = """
             WITH ledger AS (
-                INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged, skipped, rejected,
+                                         bytes_read, committed_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18)
             ), logged AS (
                 INSERT INTO tally.row_log (job_id, chunk, line, outcome, reason, key, message, text)
                 SELECT $1, $2, r.line, r.outcome, r.reason, r.key, r.message, r.text
@@ -69,11 +74,15 @@ public final class ChunkLedger {
                 .flatMap(inserted -> Mono.from(connection.rollbackTransaction()).thenReturn(inserted == 0));
     }
 
+    /** A chunk as its ledger row was written, and whether a cancel of its job has been requested. */
+    public record Recorded(ChunkRecord chunk, boolean cancelRequested) {}
+
     /**
-     * Runs on the given connection, in whatever transaction it has open; once written, emits
-     * whether a cancel of the job has been requested.
+     * Runs on the given connection, in whatever transaction it has open, and stamps the chunk with
+     * the time it was recorded.
      */
-    public static Mono<Boolean> record(Connection connection, ChunkRecord chunk) {
+    public static Mono<Recorded> record(Connection connection, ChunkRecord unstamped) {
+        ChunkRecord chunk = unstamped.committedAt(Instant.now().truncatedTo(ChronoUnit.MICROS));
         List<LoggedRow> rows = chunk.rows();
         int n = rows.size();
         Counts c = chunk.counts();
@@ -96,9 +105,12 @@ public final class ChunkLedger {
                 .bind("$13", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).reason()))
                 .bind("$14", BinaryArrays.of(Element.JSONB, n, i -> rows.get(i).key()))
                 .bind("$15", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).message()))
-                .bind("$16", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).text()));
+                .bind("$16", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).text()))
+                .bind("$17", chunk.bytesRead())
+                .bind("$18", OffsetDateTime.ofInstant(chunk.committedAt(), ZoneOffset.UTC));
         return Flux.from(statement.execute())
                 .concatMap(result -> result.map((row, meta) -> row.get("cancel_requested", Boolean.class)))
-                .single();
+                .single()
+                .map(cancelRequested -> new Recorded(chunk, cancelRequested));
     }
 }

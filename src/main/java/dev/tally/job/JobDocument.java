@@ -11,6 +11,9 @@ import tools.jackson.databind.JsonNode;
  *
  * @param durationMs from start to end, or to now while it runs
  * @param rowsPerSecond lines received per second over that time
+ * @param bytesRead the body's bytes, as sent, that its committed chunks came from (read ahead of
+ *     them by at most what the pipeline buffers); all of them once the upload completed
+ * @param bytesTotal the body's announced length ({@code Content-Length}), null when it had none
  */
 public record JobDocument(
         UUID job,
@@ -28,6 +31,8 @@ public record JobDocument(
         OffsetDateTime endedAt,
         long durationMs,
         double rowsPerSecond,
+        long bytesRead,
+        Long bytesTotal,
         JsonNode error) {
 
     /** A job's duration in milliseconds, at least 1: the final event's and the document's. */

@@ -25,8 +25,8 @@ public class Jobs {
 
     private static final String CREATE_SQL = """
             INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, max_rejects, atomic, dry_run,
-                                   unknown_fields, idempotency_key, started_at, alive_at)
-            VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, now())
+                                   unknown_fields, idempotency_key, started_at, alive_at, bytes_total)
+            VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)
             """;
 
     // The final totals are the ledger's: what committed, whatever happened to the chunks in flight.
@@ -39,12 +39,12 @@ public class Jobs {
                SET status = CASE WHEN $2::text = 'completed' AND j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $2::text END,
                    ended_at = $3, error = $4::jsonb,
                    received = l.received, inserted = l.inserted, updated = l.updated, unchanged = l.unchanged,
-                   skipped = l.skipped, rejected = l.rejected, chunks = l.chunks
+                   skipped = l.skipped, rejected = l.rejected, chunks = l.chunks, bytes_read = l.bytes_read
             FROM (
                 SELECT coalesce(sum(received), 0) AS received, coalesce(sum(inserted), 0) AS inserted,
                        coalesce(sum(updated), 0) AS updated, coalesce(sum(unchanged), 0) AS unchanged,
                        coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected,
-                       count(*)::integer AS chunks
+                       count(*)::integer AS chunks, coalesce(max(bytes_read), 0) AS bytes_read
                 FROM tally.chunk WHERE job_id = $1
             ) l, notified
             WHERE j.id = $1
@@ -59,16 +59,16 @@ public class Jobs {
     // A running job's totals are the sum of its ledger; a finished one's are on its own row.
     private static final String DOCUMENT_SQL = """
             SELECT j.id, j.dataset, j.status, j.on_conflict, j.chunk_size, j.max_rejects, j.atomic, j.dry_run,
-                   j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error,
+                   j.unknown_fields, j.started_at, j.ended_at, j.error::text AS error, j.bytes_total,
                    coalesce(l.received, j.received) AS received, coalesce(l.inserted, j.inserted) AS inserted,
                    coalesce(l.updated, j.updated) AS updated, coalesce(l.unchanged, j.unchanged) AS unchanged,
                    coalesce(l.skipped, j.skipped) AS skipped, coalesce(l.rejected, j.rejected) AS rejected,
-                   coalesce(l.chunks, j.chunks) AS chunks
+                   coalesce(l.chunks, j.chunks) AS chunks, coalesce(l.bytes_read, j.bytes_read) AS bytes_read
             FROM tally.job j
             LEFT JOIN LATERAL (
                 SELECT sum(c.received) AS received, sum(c.inserted) AS inserted, sum(c.updated) AS updated,
                        sum(c.unchanged) AS unchanged, sum(c.skipped) AS skipped, sum(c.rejected) AS rejected,
-                       count(*)::integer AS chunks
+                       count(*)::integer AS chunks, max(c.bytes_read) AS bytes_read
                 FROM tally.chunk c WHERE c.job_id = j.id
             ) l ON j.status = 'running'
             """;
@@ -107,10 +107,10 @@ public class Jobs {
                 UPDATE tally.job j
                    SET status = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'aborted' END,
                        ended_at = now(), error = CASE WHEN j.cancel_requested_at IS NOT NULL THEN NULL ELSE $2::jsonb END,
-                       (received, inserted, updated, unchanged, skipped, rejected, chunks) = (
+                       (received, inserted, updated, unchanged, skipped, rejected, chunks, bytes_read) = (
                            SELECT coalesce(sum(received), 0), coalesce(sum(inserted), 0), coalesce(sum(updated), 0),
                                   coalesce(sum(unchanged), 0), coalesce(sum(skipped), 0), coalesce(sum(rejected), 0),
-                                  count(*)::integer
+                                  count(*)::integer, coalesce(max(bytes_read), 0)
                            FROM tally.chunk c WHERE c.job_id = j.id)
                  WHERE j.status = 'running'
                    AND coalesce(j.alive_at, j.started_at) < now() - make_interval(secs => $1)
@@ -129,7 +129,8 @@ public class Jobs {
         this.json = json;
     }
 
-    public Mono<Void> create(UUID id, JobSettings settings, Instant startedAt) {
+    /** A running job's row; {@code bytesTotal} is the body's announced length, null when unknown. */
+    public Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, Long bytesTotal) {
         GenericExecuteSpec spec = db.sql(CREATE_SQL)
                 .bind("$1", id)
                 .bind("$2", settings.dataset())
@@ -141,6 +142,7 @@ public class Jobs {
                 .bind("$10", utc(startedAt));
         spec = nullable(spec, "$5", settings.maxRejects(), Long.class);
         spec = nullable(spec, "$9", settings.idempotencyKey(), String.class);
+        spec = nullable(spec, "$11", bytesTotal, Long.class);
         return spec.then();
     }
 
@@ -263,6 +265,8 @@ public class Jobs {
                 ms,
                 // Rounded as the final event's is, so that a replayed event equals the live one.
                 Math.round(JobDocument.rowsPerSecond(totals, ms) * 10) / 10.0,
+                number(row, "bytes_read"),
+                row.get("bytes_total", Long.class),
                 jsonOrNull(row.get("error", String.class)));
     }
 

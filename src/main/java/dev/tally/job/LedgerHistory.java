@@ -1,6 +1,8 @@
 package dev.tally.job;
 
 import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -24,8 +26,8 @@ public class LedgerHistory {
     // Each chunk with the first $2 rows of its row log of each outcome; the range scan uses the
     // row log's primary key (job_id, line).
     private static final String CHUNKS_SQL = """
-            SELECT c.chunk, c.first_line, c.last_line, c.received, c.inserted, c.updated, c.unchanged,
-                   c.skipped, c.rejected, r.line, r.outcome, r.reason, r.key::text AS key, r.message
+            SELECT c.chunk, c.first_line, c.last_line, c.bytes_read, c.committed_at, c.received, c.inserted,
+                   c.updated, c.unchanged, c.skipped, c.rejected, r.line, r.outcome, r.reason, r.key::text AS key, r.message
             FROM tally.chunk c
             LEFT JOIN LATERAL (
                 SELECT l.line, l.outcome, l.reason, l.key, l.message,
@@ -75,6 +77,8 @@ public class LedgerHistory {
                         row.get("chunk", Integer.class),
                         row.get("first_line", Long.class),
                         row.get("last_line", Long.class),
+                        row.get("bytes_read", Long.class),
+                        row.get("committed_at", OffsetDateTime.class).toInstant(),
                         counts(row),
                         loggedRow(row)))
                 .all()
@@ -84,12 +88,26 @@ public class LedgerHistory {
                     List<LoggedRow> rows = new ArrayList<>(entries.size());
                     entries.stream().map(Entry::row).filter(r -> r != null).forEach(rows::add);
                     return new ChunkRecord(
-                            job, first.chunk(), first.firstLine(), first.lastLine(), first.counts(), rows);
+                            job,
+                            first.chunk(),
+                            first.firstLine(),
+                            first.lastLine(),
+                            first.bytesRead(),
+                            first.committedAt(),
+                            first.counts(),
+                            rows);
                 });
     }
 
     /** One row of {@link #CHUNKS_SQL}: a chunk and one of its logged rows, or none. */
-    private record Entry(int chunk, long firstLine, long lastLine, Counts counts, LoggedRow row) {}
+    private record Entry(
+            int chunk,
+            long firstLine,
+            long lastLine,
+            long bytesRead,
+            Instant committedAt,
+            Counts counts,
+            LoggedRow row) {}
 
     private static LoggedRow loggedRow(Readable row) {
         Long line = row.get("line", Long.class);

@@ -8,6 +8,7 @@ import dev.tally.ndjson.Line;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -64,9 +65,24 @@ class ChunkerTests {
                         2,
                         1_000_000,
                         Duration.ofSeconds(10),
-                        new JobProgress(4, 7, Counts.of(5, 0, 0, 0, 0))))
+                        new JobProgress(4, 7, Counts.of(5, 0, 0, 0, 0)),
+                        () -> 0))
                 .assertNext(chunk -> assertChunk(chunk, 5, 8, 10, 2))
                 .assertNext(chunk -> assertChunk(chunk, 6, 11, 12, 1))
+                .verifyComplete();
+    }
+
+    /** The body's bytes read are taken as each chunk is cut: here, 100 per line read so far. */
+    @Test
+    void eachChunkKeepsTheBytesReadWhenItWasCut() {
+        AtomicLong read = new AtomicLong();
+        Flux<Line> lines = Flux.range(1, 5).map(n -> text(n, "x")).doOnNext(line -> read.addAndGet(100));
+
+        StepVerifier.create(Chunker.chunks(lines, 2, 1_000_000, Duration.ofSeconds(10), JobProgress.NONE, read::get), 1)
+                .assertNext(chunk -> assertThat(chunk.bytesRead()).isEqualTo(200))
+                .thenRequest(2)
+                .assertNext(chunk -> assertThat(chunk.bytesRead()).isEqualTo(400))
+                .assertNext(chunk -> assertThat(chunk.bytesRead()).isEqualTo(500))
                 .verifyComplete();
     }
 

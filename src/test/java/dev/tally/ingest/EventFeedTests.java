@@ -27,6 +27,8 @@ class EventFeedTests {
                 n,
                 n * 10L - 9,
                 n * 10L,
+                n * 100L,
+                Instant.EPOCH,
                 Counts.of(inserted, 0, 0, skippedCount, 0),
                 totals,
                 skipped,
@@ -35,7 +37,7 @@ class EventFeedTests {
     }
 
     private static JobEvent.Started started() {
-        return new JobEvent.Started(JOB, "things", "skip", 10, false, false, Instant.EPOCH);
+        return new JobEvent.Started(JOB, "things", "skip", 10, false, false, Instant.EPOCH, null);
     }
 
     private static JobEvent.Ended ended(Counts totals, int chunks) {

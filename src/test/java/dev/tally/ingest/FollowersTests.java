@@ -65,11 +65,12 @@ class FollowersTests {
     }
 
     private static JobEvent.Started started() {
-        return new JobEvent.Started(JOB, "things", "skip", 10, false, false, Instant.EPOCH);
+        return new JobEvent.Started(JOB, "things", "skip", 10, false, false, Instant.EPOCH, null);
     }
 
     private static JobEvent.ChunksCommitted chunk(int n) {
         Counts counts = Counts.of(10, 0, 0, 0, 0);
-        return new JobEvent.ChunksCommitted(JOB, n, n, 1, 10, counts, counts, List.of(), List.of(), false);
+        return new JobEvent.ChunksCommitted(
+                JOB, n, n, 1, 10, 0, Instant.EPOCH, counts, counts, List.of(), List.of(), false);
     }
 }

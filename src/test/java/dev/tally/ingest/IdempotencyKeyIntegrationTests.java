@@ -86,12 +86,18 @@ class IdempotencyKeyIntegrationTests {
         assertThat(withoutTiming(replayed.getLast())).isEqualTo(withoutTiming(end));
         assertThat(replayed.get(1).toString())
                 .isEqualTo(("{\"job\":\"%s\",\"chunk\":1,\"lines\":{\"first\":1,\"last\":102},"
+                                + "\"committedAt\":\"%s\",\"bytesRead\":%d,"
                                 + "\"counts\":{\"received\":100,\"inserted\":96,\"updated\":0,\"unchanged\":0,\"skipped\":2,\"rejected\":2},"
                                 + "\"totals\":{\"received\":100,\"inserted\":96,\"updated\":0,\"unchanged\":0,\"skipped\":2,\"rejected\":2},"
                                 + "\"skipped\":[{\"line\":1,\"key\":{\"id\":1},\"reason\":\"exists\"},{\"line\":2,\"key\":{\"id\":2},\"reason\":\"exists\"}],"
                                 + "\"rejected\":[{\"line\":37,\"code\":\"invalid_json\",\"message\":\"%s\"},{\"line\":74,\"code\":\"invalid_json\",\"message\":\"%s\"}],"
                                 + "\"truncated\":false,\"event\":\"chunk\",\"id\":1}")
-                        .formatted(job, invalidJsonMessage(job, 37), invalidJsonMessage(job, 74)));
+                        .formatted(
+                                job,
+                                first.get(1).get("committedAt").asString(),
+                                first.get(1).get("bytesRead").asLong(),
+                                invalidJsonMessage(job, 37),
+                                invalidJsonMessage(job, 74)));
         assertThat(replayed.get(2).at("/lines").toString()).isEqualTo("{\"first\":103,\"last\":204}");
         assertThat(replayed.get(3).at("/lines").toString()).isEqualTo("{\"first\":205,\"last\":260}");
         assertThat(replayed.get(3).get("totals")).isEqualTo(end.get("totals"));
@@ -399,8 +405,8 @@ class IdempotencyKeyIntegrationTests {
         JobSettings settings =
                 new JobSettings("things", ConflictPolicy.SKIP, 100, null, false, false, false, "k-taken");
 
-        assertThatThrownBy(() ->
-                        keys.create(UUID.randomUUID(), settings, Instant.now()).block())
+        assertThatThrownBy(() -> keys.create(UUID.randomUUID(), settings, Instant.now(), null)
+                        .block())
                 .isInstanceOfSatisfying(
                         ErrorResponseException.class,
                         e -> assertThat(e.getStatusCode().value()).isEqualTo(409));
