@@ -78,6 +78,8 @@ export function jobPage(view, id, context) {
     fields.chunks.value.textContent = count(state.chunks);
     fields.linesDone.value.textContent = state.linesDone === null ? '–' : 'up to line ' + count(state.linesDone);
     fields.bytes.value.replaceChildren();
+    fields.bytes.value.dataset.bytesRead = state.bytesRead ?? '';
+    fields.bytes.value.dataset.bytesTotal = state.bytesTotal ?? '';
     if (state.bytesTotal !== null && state.bytesTotal !== undefined) {
       fields.bytes.value.append(progressBar(state.bytesRead || 0, state.bytesTotal),
         ' ' + bytes(state.bytesRead || 0) + ' / ' + bytes(state.bytesTotal));

@@ -32,7 +32,8 @@ function progress(job) {
     el('span', {'data-test': 'received'}, count(job.totals.received)), ' lines');
   if (job.bytesTotal !== null && job.bytesTotal !== undefined) {
     cell.append(el('br'), progressBar(job.bytesRead || 0, job.bytesTotal),
-      el('span', {class: 'bytes', 'data-test': 'bytes'}, ' ' + bytes(job.bytesRead || 0) + ' / ' + bytes(job.bytesTotal)));
+      el('span', {class: 'bytes', 'data-test': 'bytes', 'data-bytes-read': job.bytesRead || 0, 'data-bytes-total': job.bytesTotal},
+        ' ' + bytes(job.bytesRead || 0) + ' / ' + bytes(job.bytesTotal)));
   }
   return cell;
 }

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,6 +122,12 @@ class DashboardBrowserIntegrationTests {
         assertThat(pageTotals()).isEqualTo(totals);
         assertThat(text("[data-test=chunks]")).isEqualTo("5");
         assertThat(text("[data-test=error]")).isEqualTo("none");
+        // A chunked body announces no length: the page shows the bytes read, all of them in the end.
+        assertThat(document.get("bytesTotal").isNull()).isTrue();
+        assertThat(document.get("bytesRead").asLong()).isEqualTo(utf8Length(Things.lines(1, 45)));
+        assertThat(attribute("[data-test=bytes]", "data-bytes-read"))
+                .isEqualTo(document.get("bytesRead").asString());
+        assertThat(attribute("[data-test=bytes]", "data-bytes-total")).isEmpty();
 
         awaitRows("rejected", List.of("17", "34"));
         assertThat(column("rejected", "code")).containsExactly("invalid_json", "invalid_json");
@@ -138,8 +145,12 @@ class DashboardBrowserIntegrationTests {
 
     @Test
     void theJobsListShowsAJobWithItsTotalsAndTheDatasetsPageTheColumns() throws Exception {
-        JsonNode end = JSON.readTree(upload(Things.lines(1, 45)).body());
+        String body = Things.lines(1, 45);
+        JsonNode end = JSON.readTree(upload(body).body());
         String job = end.get("job").asString();
+        JsonNode document = JSON.readTree(get("/v1/jobs/" + job).body());
+        assertThat(document.get("bytesTotal").asLong()).isEqualTo(utf8Length(body));
+        assertThat(document.get("bytesRead").asLong()).isEqualTo(utf8Length(body));
 
         browser.open(base() + "/");
         signIn(TestTokens.ADMIN);
@@ -153,6 +164,11 @@ class DashboardBrowserIntegrationTests {
         }
         assertThat(number(row + "[data-test=received]")).isEqualTo(42);
         assertThat(number(row + "[data-test=rejected]")).isEqualTo(2);
+        // Sent with a Content-Length: the row shows how far through the body the job got.
+        assertThat(attribute(row + "[data-test=bytes]", "data-bytes-read"))
+                .isEqualTo(document.get("bytesRead").asString());
+        assertThat(attribute(row + "[data-test=bytes]", "data-bytes-total"))
+                .isEqualTo(document.get("bytesTotal").asString());
         screenshot("dashboard-jobs.png");
 
         browser.open(base() + "/#/datasets");
@@ -253,6 +269,17 @@ class DashboardBrowserIntegrationTests {
     private static String text(String css) {
         return (String) browser.script(
                 "const e = document.querySelector(arguments[0]); return e === null ? null : e.textContent", css);
+    }
+
+    private static String attribute(String css, String name) {
+        return (String) browser.script(
+                "const e = document.querySelector(arguments[0]); return e === null ? null : e.getAttribute(arguments[1])",
+                css,
+                name);
+    }
+
+    private static long utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     @SuppressWarnings("unchecked")
