@@ -224,6 +224,15 @@ class DashboardBrowserIntegrationTests {
         assertThat(browser.script("return document.cookie")).isEqualTo("");
     }
 
+    @Test
+    void anUnknownJobIsSaidToBeNotFound() throws Exception {
+        browser.open(base() + "/#/jobs/00000000-0000-0000-0000-000000000000");
+        signIn(TestTokens.ADMIN);
+        await("#notice", text -> text.startsWith("Not found (404): Unknown job"));
+        assertThat(browser.script("return document.getElementById('signin').hidden"))
+                .isEqualTo(true);
+    }
+
     private void signIn(String token) throws InterruptedException {
         awaitSignInForm();
         browser.driver().findElement(By.id("signin-token")).sendKeys(token);
