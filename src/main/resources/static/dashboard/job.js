@@ -140,6 +140,15 @@ export function jobPage(view, id, context) {
       state.points.push({t, received: 0, totals: zero()});
     }
     state.points.push({t, received: data.totals.received, totals: data.totals});
+    // While the job runs its row log grows: the tables follow (a replay waits for the end).
+    if (state.document && state.document.status === 'running' && data.counts) {
+      if (data.counts.rejected > 0) {
+        rejected.refreshSoon();
+      }
+      if (data.counts.skipped > 0) {
+        skipped.refreshSoon();
+      }
+    }
   }
 
   function onEnd(name, data) {

@@ -3,6 +3,7 @@ import {getNdjsonPrefix} from './api.js';
 import {count, el} from './dom.js';
 
 const PAGE = 50;
+const REFRESH_MS = 2000;
 
 export function rowsTable(id, outcome, context) {
   const path = '/v1/jobs/' + encodeURIComponent(id) + '/rows?outcome=' + outcome;
@@ -12,6 +13,7 @@ export function rowsTable(id, outcome, context) {
   let page = 0;
   let loads = 0;
   let stopped = false;
+  let refreshTimer = null;
   const previous = el('button', {type: 'button', 'data-test': 'previous', disabled: true,
     onclick: () => show(page - 1)}, '‹ previous');
   const next = el('button', {type: 'button', 'data-test': 'next', disabled: true,
@@ -66,8 +68,18 @@ export function rowsTable(id, outcome, context) {
   return {
     section,
     load: () => show(page),
+    /** Loads the page again in a while, once however often it is asked: while the job runs. */
+    refreshSoon() {
+      if (refreshTimer === null && !stopped) {
+        refreshTimer = setTimeout(() => {
+          refreshTimer = null;
+          show(page);
+        }, REFRESH_MS);
+      }
+    },
     stop() {
       stopped = true;
+      clearTimeout(refreshTimer);
     },
   };
 }

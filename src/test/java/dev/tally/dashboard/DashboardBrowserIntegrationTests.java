@@ -103,6 +103,9 @@ class DashboardBrowserIntegrationTests {
             upload.send(Things.lines(16, 25)); // chunk 2: lines 11-21, 17 rejected
             await("[data-test=chunks]", "2"::equals);
             assertThat(pageTotals()).isEqualTo(counts(20, 18, 1, 1));
+            // The row log's tables follow the running job.
+            awaitRows("skipped", List.of("5"));
+            awaitRows("rejected", List.of("17"));
 
             upload.send(Things.lines(26, 45));
             upload.finish();
