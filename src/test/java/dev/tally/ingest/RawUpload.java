@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * sends them, the NDJSON events are read as they arrive, and the connection can be cut anywhere,
  * even inside an HTTP chunk. JDK and Spring clients cannot do all three.
  */
-final class RawUpload implements AutoCloseable {
+public final class RawUpload implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JsonNode END_OF_RESPONSE = JSON.createObjectNode().put("event", "(end of response)");
@@ -39,7 +39,7 @@ final class RawUpload implements AutoCloseable {
     }
 
     /** Sends the request head, with a chunked body to come, asking for NDJSON events. */
-    static RawUpload start(int port, String dataset, String query) throws IOException {
+    public static RawUpload start(int port, String dataset, String query) throws IOException {
         RawUpload upload = new RawUpload(new Socket("localhost", port));
         upload.write(("POST /v1/datasets/" + dataset + "/records?" + query + " HTTP/1.1\r\n"
                         + "Host: localhost:" + port + "\r\n"
@@ -52,7 +52,7 @@ final class RawUpload implements AutoCloseable {
     }
 
     /** Sends the text as one HTTP chunk. */
-    void send(String text) throws IOException {
+    public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -72,7 +72,7 @@ final class RawUpload implements AutoCloseable {
     }
 
     /** Ends the body. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -85,7 +85,7 @@ final class RawUpload implements AutoCloseable {
     }
 
     /** The next event, or null when none came within the timeout or the response ended. */
-    JsonNode nextEvent(Duration timeout) throws InterruptedException {
+    public JsonNode nextEvent(Duration timeout) throws InterruptedException {
         JsonNode event = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (event == END_OF_RESPONSE) {
             events.add(END_OF_RESPONSE);
@@ -95,7 +95,7 @@ final class RawUpload implements AutoCloseable {
     }
 
     /** The events still to come, until the response ends; fails if it does not end in time. */
-    List<JsonNode> remainingEvents(Duration timeout) throws InterruptedException {
+    public List<JsonNode> remainingEvents(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<JsonNode> remaining = new ArrayList<>();
         while (true) {

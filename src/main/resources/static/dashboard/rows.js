@@ -1,0 +1,85 @@
+// A job's skipped or rejected rows from GET /v1/jobs/{id}/rows?outcome=…, a page at a time.
+import {getNdjsonPrefix} from './api.js';
+import {count, el} from './dom.js';
+
+const PAGE = 50;
+const REFRESH_MS = 2000;
+
+export function rowsTable(id, outcome, context) {
+  const path = '/v1/jobs/' + encodeURIComponent(id) + '/rows?outcome=' + outcome;
+  const rejected = outcome === 'rejected';
+  const body = el('tbody', {});
+  const range = el('span', {class: 'muted', 'data-test': 'range'});
+  let page = 0;
+  let loads = 0;
+  let stopped = false;
+  let refreshTimer = null;
+  const previous = el('button', {type: 'button', 'data-test': 'previous', disabled: true,
+    onclick: () => show(page - 1)}, '‹ previous');
+  const next = el('button', {type: 'button', 'data-test': 'next', disabled: true,
+    onclick: () => show(page + 1)}, 'next ›');
+  const section = el('section', {id: outcome + '-rows', class: 'rows', 'data-test': outcome + '-rows', 'data-state': 'empty'},
+    el('h2', {}, rejected ? 'Rejected lines' : 'Skipped lines', ' ',
+      rejected ? el('a', {href: path, download: 'job-' + id + '-rejected.ndjson', 'data-test': 'download'},
+        'download NDJSON') : ''),
+    el('table', {},
+      el('thead', {}, el('tr', {},
+        ['Line', rejected ? 'Code' : 'Reason', 'Message', 'Key', rejected ? 'Text' : ''].map(h => el('th', {}, h)))),
+      body),
+    el('div', {class: 'pager'}, previous, ' ', range, ' ', next));
+
+  function row(entry) {
+    return el('tr', {'data-test': 'row'},
+      el('td', {class: 'number', 'data-test': 'line'}, entry.line),
+      el('td', {}, el('code', {'data-test': 'code'}, rejected ? entry.code : entry.reason)),
+      el('td', {'data-test': 'message'}, entry.message ?? ''),
+      el('td', {}, el('code', {'data-test': 'key'}, entry.key === undefined || entry.key === null ? '' : JSON.stringify(entry.key))),
+      el('td', {}, el('code', {class: 'text', 'data-test': 'text'}, entry.text ?? '')));
+  }
+
+  async function show(wanted) {
+    const load = ++loads;
+    section.dataset.state = 'loading';
+    try {
+      // One more than the page: tells whether there is a next page.
+      const entries = await getNdjsonPrefix(path, (wanted + 1) * PAGE + 1);
+      if (stopped || load !== loads) {
+        return; // a later load is under way
+      }
+      page = wanted;
+      const shown = entries.slice(page * PAGE, (page + 1) * PAGE);
+      body.replaceChildren(...shown.map(row));
+      if (shown.length === 0) {
+        body.append(el('tr', {}, el('td', {colspan: 5, class: 'muted'}, 'None')));
+      }
+      range.textContent = shown.length === 0 ? ''
+        : 'lines ' + count(page * PAGE + 1) + '–' + count(page * PAGE + shown.length) + ' of this list';
+      previous.disabled = page === 0;
+      next.disabled = entries.length <= (page + 1) * PAGE;
+      section.dataset.state = 'loaded';
+    } catch (error) {
+      if (!stopped && load === loads) {
+        section.dataset.state = 'failed';
+        context.fail(error);
+      }
+    }
+  }
+
+  return {
+    section,
+    load: () => show(page),
+    /** Loads the page again in a while, once however often it is asked: while the job runs. */
+    refreshSoon() {
+      if (refreshTimer === null && !stopped) {
+        refreshTimer = setTimeout(() => {
+          refreshTimer = null;
+          show(page);
+        }, REFRESH_MS);
+      }
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(refreshTimer);
+    },
+  };
+}
