@@ -32,42 +32,14 @@ export async function getJson(path) {
   return response.json();
 }
 
-/**
- * Reads the NDJSON answer of a GET object by object and stops reading (cancelling the rest of the
- * download) once it holds {@code upTo} objects: a page of a long row log costs only its prefix.
- */
-export async function getNdjsonPrefix(path, upTo) {
+/** A GET of NDJSON: its objects, or throws a Problem. */
+export async function getNdjson(path) {
   const response = await fetch(path, {headers: {Accept: 'application/x-ndjson'}, credentials: 'same-origin'});
   if (!response.ok) {
     throw await problemOf(response);
   }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const objects = [];
-  let pending = '';
-  const take = text => {
-    if (text.trim() !== '' && objects.length < upTo) {
-      objects.push(JSON.parse(text));
-    }
-  };
-  while (objects.length < upTo) {
-    const {done, value} = await reader.read();
-    if (done) {
-      pending += decoder.decode();
-      break;
-    }
-    pending += decoder.decode(value, {stream: true});
-    let newline;
-    while ((newline = pending.indexOf('\n')) >= 0 && objects.length < upTo) {
-      take(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-    }
-  }
-  if (objects.length < upTo) {
-    take(pending);
-  }
-  reader.cancel().catch(() => {});
-  return objects;
+  const text = await response.text();
+  return text.split('\n').filter(line => line.trim() !== '').map(line => JSON.parse(line));
 }
 
 export function token() {

@@ -1,5 +1,6 @@
-// A job's skipped or rejected rows from GET /v1/jobs/{id}/rows?outcome=…, a page at a time.
-import {getNdjsonPrefix} from './api.js';
+// A job's skipped or rejected rows from GET /v1/jobs/{id}/rows?outcome=…, a page at a time: each page
+// asks for the rows after the previous page's last line, a range of the row log's primary key.
+import {getNdjson} from './api.js';
 import {count, el} from './dom.js';
 
 const PAGE = 50;
@@ -11,6 +12,8 @@ export function rowsTable(id, outcome, context) {
   const body = el('tbody', {});
   const range = el('span', {class: 'muted', 'data-test': 'range'});
   let page = 0;
+  // The line each page starts after; the next page's is known once this one is loaded.
+  const starts = [0];
   let loads = 0;
   let stopped = false;
   let refreshTimer = null;
@@ -42,12 +45,15 @@ export function rowsTable(id, outcome, context) {
     section.dataset.state = 'loading';
     try {
       // One more than the page: tells whether there is a next page.
-      const entries = await getNdjsonPrefix(path, (wanted + 1) * PAGE + 1);
+      const entries = await getNdjson(path + '&after=' + starts[wanted] + '&limit=' + (PAGE + 1));
       if (stopped || load !== loads) {
         return; // a later load is under way
       }
       page = wanted;
-      const shown = entries.slice(page * PAGE, (page + 1) * PAGE);
+      const shown = entries.slice(0, PAGE);
+      if (entries.length > PAGE) {
+        starts[page + 1] = shown[PAGE - 1].line;
+      }
       body.replaceChildren(...shown.map(row));
       if (shown.length === 0) {
         body.append(el('tr', {}, el('td', {colspan: 5, class: 'muted'}, 'None')));
@@ -55,7 +61,7 @@ export function rowsTable(id, outcome, context) {
       range.textContent = shown.length === 0 ? ''
         : 'lines ' + count(page * PAGE + 1) + '–' + count(page * PAGE + shown.length) + ' of this list';
       previous.disabled = page === 0;
-      next.disabled = entries.length <= (page + 1) * PAGE;
+      next.disabled = entries.length <= PAGE;
       section.dataset.state = 'loaded';
     } catch (error) {
       if (!stopped && load === loads) {

@@ -211,6 +211,33 @@ class DashboardBrowserIntegrationTests {
         assertThat(get("/").headers().firstValue("Content-Security-Policy")).hasValue(DashboardHeaders.POLICY);
     }
 
+    /** The row log, 50 rows a page, each page read after the previous page's last line. */
+    @Test
+    void theRejectedRowsArePagedByLine() throws Exception {
+        List<String> invalid =
+                Things.invalid(1000).stream().map(String::valueOf).toList();
+        assertThat(invalid).hasSize(54);
+        String job = JSON.readTree(upload(Things.body(1000)).body()).get("job").asString();
+
+        browser.open(base() + "/#/jobs/" + job);
+        signIn(TestTokens.ADMIN);
+        awaitRows("rejected", invalid.subList(0, 50));
+        assertThat(browser.script("return document.querySelector('#rejected-rows [data-test=previous]').disabled"))
+                .isEqualTo(true);
+
+        browser.driver()
+                .findElement(By.cssSelector("#rejected-rows [data-test=next]"))
+                .click();
+        awaitRows("rejected", invalid.subList(50, 54));
+        assertThat(browser.script("return document.querySelector('#rejected-rows [data-test=next]').disabled"))
+                .isEqualTo(true);
+
+        browser.driver()
+                .findElement(By.cssSelector("#rejected-rows [data-test=previous]"))
+                .click();
+        awaitRows("rejected", invalid.subList(0, 50));
+    }
+
     @Test
     void aWrongTokenBringsBackTheSignInFormWithTheProblemsTitle() throws Exception {
         browser.open(base() + "/");
