@@ -8,7 +8,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -57,23 +56,18 @@ class JobEventsController {
                     @RequestHeader(name = "Last-Event-ID", required = false)
                     String lastEventId,
             @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        UUID job = Problems.jobId(id);
         long after = after(lastEventId);
         // Detached once found: the lookup's statement would otherwise stay reachable, through the
         // response's subscription, for as long as the subscriber follows (about 18 KB each).
-        return jobs.find(job)
-                .onTerminateDetach()
-                .filter(found -> caller.canRead(found.dataset()))
-                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
-                .map(found -> {
-                    if (JobStatus.of(found.status()) != JobStatus.RUNNING && after > found.chunks()) {
-                        // The client has the final event: 204 tells an EventSource to stop reconnecting.
-                        return ResponseEntity.noContent().build();
-                    }
-                    return ResponseEntity.ok()
-                            .contentType(MediaType.TEXT_EVENT_STREAM)
-                            .body(ServerSentEvents.of(subscriptions.events(found, after), events));
-                });
+        return jobs.find(id, caller::canRead).onTerminateDetach().map(found -> {
+            if (JobStatus.of(found.status()) != JobStatus.RUNNING && after > found.chunks()) {
+                // The client has the final event: 204 tells an EventSource to stop reconnecting.
+                return ResponseEntity.noContent().build();
+            }
+            return ResponseEntity.ok()
+                    .contentType(MediaType.TEXT_EVENT_STREAM)
+                    .body(ServerSentEvents.of(subscriptions.events(found, after), events));
+        });
     }
 
     /** The id of the last event the client has, or -1 for none. */

@@ -115,14 +115,7 @@ class JobController {
             })
     Mono<JobDocument> show(
             @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return visible(id, caller);
-    }
-
-    /** The job, if the caller may read its dataset: to any other it is unknown. */
-    private Mono<JobDocument> visible(String id, Caller caller) {
-        return jobs.find(Problems.jobId(id))
-                .filter(job -> caller.canRead(job.dataset()))
-                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)));
+        return jobs.find(id, caller::canRead);
     }
 
     /**
@@ -141,9 +134,7 @@ class JobController {
     Mono<ResponseEntity<JobDocument>> cancel(
             @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         UUID job = Problems.jobId(id);
-        return jobs.find(job)
-                .filter(found -> caller.knows(found.dataset()))
-                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)))
+        return jobs.find(id, caller::knows)
                 .doOnNext(found -> Access.requireWrite(caller, found.dataset()))
                 .then(jobs.requestCancel(job))
                 .flatMap(requested -> jobs.find(job)
@@ -193,7 +184,7 @@ class JobController {
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
         long afterLine = after == null ? 0 : afterLine(after);
         Integer most = limit == null ? null : whole("limit", limit, MAX_ROWS);
-        return visible(id, caller).flatMapMany(found -> jobs.rows(found.job(), wanted, afterLine, most));
+        return jobs.find(id, caller::canRead).flatMapMany(found -> jobs.rows(found.job(), wanted, afterLine, most));
     }
 
     private static long afterLine(String text) {

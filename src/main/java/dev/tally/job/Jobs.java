@@ -1,5 +1,6 @@
 package dev.tally.job;
 
+import dev.tally.system.Problems;
 import io.r2dbc.spi.Readable;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Component;
@@ -202,6 +204,16 @@ public class Jobs {
     /** The job document of API.md, or empty for an unknown job. */
     public Mono<JobDocument> find(UUID id) {
         return db.sql(FIND_SQL).bind("$1", id).map(this::jobDocument).one();
+    }
+
+    /**
+     * The job named by a request's {@code id}, if {@code visible} holds of its dataset (a caller's
+     * scope): to a caller it is not visible to, it is unknown, 404 like a job that does not exist.
+     */
+    public Mono<JobDocument> find(String id, Predicate<String> visible) {
+        return find(Problems.jobId(id))
+                .filter(job -> visible.test(job.dataset()))
+                .switchIfEmpty(Mono.error(() -> Problems.unknownJob(id)));
     }
 
     /** Jobs newest first, of one dataset and in one status when given, of the {@code datasets} only unless null. */
