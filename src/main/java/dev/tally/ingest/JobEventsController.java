@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import dev.tally.access.Caller;
+import dev.tally.job.JobDocument;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
@@ -56,10 +57,11 @@ class JobEventsController {
                     @RequestHeader(name = "Last-Event-ID", required = false)
                     String lastEventId,
             @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        Mono<JobDocument> job = jobs.find(id, caller::canRead); // a bad id is refused before a bad Last-Event-ID
         long after = after(lastEventId);
         // Detached once found: the lookup's statement would otherwise stay reachable, through the
         // response's subscription, for as long as the subscriber follows (about 18 KB each).
-        return jobs.find(id, caller::canRead).onTerminateDetach().map(found -> {
+        return job.onTerminateDetach().map(found -> {
             if (JobStatus.of(found.status()) != JobStatus.RUNNING && after > found.chunks()) {
                 // The client has the final event: 204 tells an EventSource to stop reconnecting.
                 return ResponseEntity.noContent().build();
