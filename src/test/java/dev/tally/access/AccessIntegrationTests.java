@@ -83,32 +83,6 @@ class AccessIntegrationTests {
         assertThat(db.count("SELECT count(*) FROM things WHERE id = 901")).isEqualTo(1);
     }
 
-    /**
-     * Every connection carries one request ({@code system.OneRequestPerConnection}); answered before
-     * its body was read, the unread rest of an upload's body would be taken for the next request.
-     */
-    @Test
-    void everyAnswerClosesItsConnectionEvenBeforeTheBodyIsRead() {
-        EntityExchangeResult<byte[]> refused = client(null)
-                .post()
-                .uri("/v1/datasets/things/records")
-                .contentType(MediaType.APPLICATION_NDJSON)
-                .bodyValue(THING)
-                .exchange()
-                .expectBody()
-                .returnResult();
-        assertThat(refused.getStatus().value()).isEqualTo(401);
-        assertThat(refused.getResponseHeaders().getFirst(HttpHeaders.CONNECTION))
-                .isEqualTo("close");
-        EntityExchangeResult<byte[]> unknown = post(TestTokens.ADMIN, "nothing", THING);
-        assertThat(unknown.getStatus().value()).isEqualTo(404);
-        assertThat(unknown.getResponseHeaders().getFirst(HttpHeaders.CONNECTION))
-                .isEqualTo("close");
-        EntityExchangeResult<byte[]> read = post(TestTokens.ADMIN, "things", THING);
-        assertThat(read.getStatus().value()).isEqualTo(200);
-        assertThat(read.getResponseHeaders().getFirst(HttpHeaders.CONNECTION)).isEqualTo("close");
-    }
-
     @Test
     void anUnknownTokenOrAnotherSchemeIs401() {
         EntityExchangeResult<byte[]> unknown = request("Bearer not-a-token", HttpMethod.GET, "/v1/jobs");
