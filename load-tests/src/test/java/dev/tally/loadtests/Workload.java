@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /**
- * The standard workload's lines (../shared/BENCHMARK.md), the same bytes as {@code workload.py
+ * The standard workload's lines (docs/benchmark.md), the same bytes as {@code workload.py
  * generate}: no randomness, a line depends only on its key {@code i} and version {@code v}.
  */
 final class Workload {
