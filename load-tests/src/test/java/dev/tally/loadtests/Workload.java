@@ -17,7 +17,7 @@ final class Workload {
     private static final DateTimeFormatter UTC_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    /** Lines checked against workload.py's own spot checks (its SPOT table), so both agree. */
+    /** Lines checked against workload.py's own spot checks (SPOT in workload/selftest.py), so both agree. */
     private static final Map<long[], String> SPOT = Map.of(
             new long[] {1, 0},
             "{\"id\":1,\"email\":\"c1@example.com\",\"name\":\"Customer 1 v0\",\"balance\":0.37,"
