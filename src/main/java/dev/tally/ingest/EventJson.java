@@ -6,7 +6,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The wire form of job events, as API.md specifies each one's {@code data} object. */
+/** The wire form of job events, as docs/api.md specifies each one's {@code data} object. */
 final class EventJson {
 
     private final JsonMapper json;

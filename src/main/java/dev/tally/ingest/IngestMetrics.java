@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * The upload pipeline's meters (README, Operations), each dataset's made once and kept, so that
+ * The upload pipeline's meters (docs/operations.md), each dataset's made once and kept, so that
  * counting a chunk costs a few adds. Meters are touched per chunk or per request buffer, never per
  * line: the write path is benchmarked.
  */

@@ -201,7 +201,7 @@ public class Jobs {
         return db.sql(REQUEST_CANCEL_SQL).bind("$1", id).fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
-    /** The job document of API.md, or empty for an unknown job. */
+    /** The job document of docs/api.md, or empty for an unknown job. */
     public Mono<JobDocument> find(UUID id) {
         return db.sql(FIND_SQL).bind("$1", id).map(this::jobDocument).one();
     }

@@ -1,6 +1,6 @@
 package dev.tally.record;
 
-/** Why a line was rejected; {@link #code()} is the wire name documented in API.md. */
+/** Why a line was rejected; {@link #code()} is the wire name documented in docs/api.md. */
 public enum RejectCode {
     INVALID_JSON,
     INVALID_UTF8,

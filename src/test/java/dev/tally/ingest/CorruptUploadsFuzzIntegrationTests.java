@@ -368,7 +368,7 @@ class CorruptUploadsFuzzIntegrationTests {
         return lines;
     }
 
-    /** API.md: a blank line is not a record; blank is nothing but spaces, tabs and {@code \r}. */
+    /** docs/api.md: a blank line is not a record; blank is nothing but spaces, tabs and {@code \r}. */
     private static boolean isBlank(byte[] line) {
         for (byte b : line) {
             if (b != ' ' && b != '\t' && b != '\r') {

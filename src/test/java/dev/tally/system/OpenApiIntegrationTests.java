@@ -3,12 +3,12 @@ package dev.tally.system;
 import static java.util.stream.Collectors.toCollection;
 import static java.util.stream.Collectors.toSet;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tally.TallyIntegrationTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,17 +27,17 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The OpenAPI document the service serves agrees with the contract, {@code ../shared/API.md}: the
- * same operations with the same parameters, none missing and none extra.
+ * The OpenAPI document the service serves agrees with the contract, {@code docs/api.md}: the same
+ * operations with the same parameters, none missing and none extra.
  *
- * <p>A clean clone may have no API.md beside it, so its operations are transcribed here ({@link
- * #CONTRACT}); where API.md is found, the transcription is checked against it, so that a change to
- * the contract fails this test until the transcription, and then the code, follow.
+ * <p>The contract's operations are transcribed here ({@link #CONTRACT}) and the transcription is
+ * checked against {@code docs/api.md}, so that a change to the contract fails this test until the
+ * transcription, and then the code, follow.
  */
 @TallyIntegrationTest
 class OpenApiIntegrationTests {
 
-    /** API.md's operations, {@code "METHOD path"}, each with its parameters as {@code "in name"}. */
+    /** docs/api.md's operations, {@code "METHOD path"}, each with its parameters as {@code "in name"}. */
     private static final SortedMap<String, Set<String>> CONTRACT = new TreeMap<>(Map.of(
             "GET /v1/datasets", Set.of(),
             "GET /v1/datasets/{name}", Set.of("path name"),
@@ -58,13 +58,13 @@ class OpenApiIntegrationTests {
             "GET /v1/jobs/{id}/rows", Set.of("path id", "query outcome"),
             "DELETE /v1/jobs/{id}", Set.of("path id")));
 
-    /** Parameters beyond API.md's, additive: paging the row log. */
+    /** Parameters beyond docs/api.md's, additive: paging the row log. */
     private static final Map<String, Set<String>> EXTENSIONS =
             Map.of("GET /v1/jobs/{id}/rows", Set.of("query after", "query limit"));
 
     private static final String UPLOAD = "POST /v1/datasets/{dataset}/records";
 
-    /** An endpoint as API.md writes it, in a code block or inline: {@code GET /v1/jobs?dataset=&status=}. */
+    /** An endpoint as docs/api.md writes it, in a code block or inline: {@code GET /v1/jobs?dataset=&status=}. */
     private static final Pattern ENDPOINT =
             Pattern.compile("\\b(GET|POST|PUT|PATCH|DELETE)\\s+(/v1/[^\\s`?]*)(\\?[^\\s`]*)?");
 
@@ -78,6 +78,9 @@ class OpenApiIntegrationTests {
 
     /** Headers that OpenAPI describes as media types, never as parameters. */
     private static final Set<String> MEDIA_TYPE_HEADERS = Set.of("Accept", "Content-Type");
+
+    /** The contract, in the repository; Maven runs the tests in the project's directory. */
+    private static final Path API_MD = Path.of("docs/api.md").toAbsolutePath();
 
     @Autowired
     private WebTestClient client;
@@ -127,9 +130,8 @@ class OpenApiIntegrationTests {
 
     @Test
     void transcriptionFollowsApiMd() throws IOException {
-        Path apiMd = apiMd();
-        assumeTrue(apiMd != null, "no shared/API.md beside the repository or a parent directory");
-        String text = Files.readString(apiMd);
+        assertThat(API_MD).as("the contract, in the repository").isRegularFile();
+        String text = Files.readString(API_MD);
 
         SortedMap<String, Set<String>> written = new TreeMap<>();
         Matcher endpoint = ENDPOINT.matcher(text);
@@ -152,9 +154,9 @@ class OpenApiIntegrationTests {
                 .filter(header -> !MEDIA_TYPE_HEADERS.contains(header))
                 .collect(toCollection(TreeSet::new));
 
-        // Every difference at once: API.md's change is one edit, its transcription should be one too.
+        // Every difference at once: a change to the contract is one edit, its transcription should be one too.
         SoftAssertions.assertSoftly(softly -> {
-            softly.assertThat(CONTRACT.keySet()).as("operations of API.md").isEqualTo(written.keySet());
+            softly.assertThat(CONTRACT.keySet()).as("operations of docs/api.md").isEqualTo(written.keySet());
             written.forEach(
                     (operation, query) -> softly.assertThat(in("query", CONTRACT.getOrDefault(operation, Set.of())))
                             .as("query parameters of %s", operation)
@@ -166,7 +168,11 @@ class OpenApiIntegrationTests {
     }
 
     private JsonNode document() {
-        String body = client.get()
+        // springdoc builds the document on the first request, which took over 5 s on a busy host.
+        String body = client.mutate()
+                .responseTimeout(Duration.ofSeconds(60))
+                .build()
+                .get()
                 .uri("/v3/api-docs")
                 .exchange()
                 .expectStatus()
@@ -238,7 +244,7 @@ class OpenApiIntegrationTests {
     /** From a {@code ## } heading to the next one. */
     private static String section(String text, String heading) {
         int start = text.indexOf("\n" + heading + "\n");
-        assertThat(start).as(heading + " in API.md").isNotNegative();
+        assertThat(start).as(heading + " in docs/api.md").isNotNegative();
         int end = text.indexOf("\n## ", start + heading.length() + 2);
         return text.substring(start, end < 0 ? text.length() : end);
     }
@@ -248,18 +254,5 @@ class OpenApiIntegrationTests {
         int start = section.indexOf("\n```");
         assertThat(start).as("a code block").isNotNegative();
         return section.substring(start + 4, section.indexOf("\n```", start + 4));
-    }
-
-    /**
-     * API.md is {@code shared/API.md} beside the repository; a git worktree sits deeper than its
-     * main clone, so the parents are searched too. Null when there is none (a clean clone alone).
-     */
-    private static Path apiMd() {
-        return Stream.iterate(Path.of("").toAbsolutePath(), dir -> dir != null, Path::getParent)
-                .skip(1)
-                .map(dir -> dir.resolve("shared/API.md"))
-                .filter(Files::isRegularFile)
-                .findFirst()
-                .orElse(null);
     }
 }

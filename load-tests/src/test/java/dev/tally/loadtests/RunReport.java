@@ -241,7 +241,8 @@ final class RunReport {
 
     /**
      * "commit → event received", approximated per chunk as (client wall-clock arrival of the event
-     * that reported it) − {@code tally.chunk.committed_at}. Both clocks are this machine's.
+     * that reported it) − {@code tally.chunk.committed_at}. Both clocks are one host's: Gatling and
+     * PostgreSQL run on the same host.
      * {@code committed_at} is {@code clock_timestamp()} when the ledger row is inserted, inside the
      * chunk's transaction and before it waits for its turn and commits: the figure is an upper bound
      * of commit → event that includes the wait for the chunks before it. Where the server runs with

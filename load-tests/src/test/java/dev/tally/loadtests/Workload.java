@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /**
- * The standard workload's lines (../shared/BENCHMARK.md), the same bytes as {@code workload.py
+ * The standard workload's lines (docs/benchmark.md), the same bytes as {@code workload.py
  * generate}: no randomness, a line depends only on its key {@code i} and version {@code v}.
  */
 final class Workload {
@@ -17,7 +17,7 @@ final class Workload {
     private static final DateTimeFormatter UTC_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    /** Lines checked against workload.py's own spot checks (its SPOT table), so both agree. */
+    /** Lines checked against workload.py's own spot checks (SPOT in workload/selftest.py), so both agree. */
     private static final Map<long[], String> SPOT = Map.of(
             new long[] {1, 0},
             "{\"id\":1,\"email\":\"c1@example.com\",\"name\":\"Customer 1 v0\",\"balance\":0.37,"
