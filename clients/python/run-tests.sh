@@ -4,7 +4,7 @@
 # port against a fresh database, runs the tests, then stops Tally and drops the database.
 #
 # PostgreSQL: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD (postgres).
-# TALLY_CLIENT_BIG=1 also runs the upload of 1,000,000 generated records (a few minutes).
+# TALLY_CLIENT_BIG=0 leaves out the upload of 1,000,000 generated records (about half a minute).
 # Arguments are passed to `python3 -m unittest` (e.g. tests.test_upload.UploadTests.test_totals).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

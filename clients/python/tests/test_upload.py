@@ -1,3 +1,7 @@
+import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
 import unittest
@@ -35,7 +39,6 @@ class UploadTests(unittest.TestCase):
         self.assertEqual([], result.rejected)
 
     def test_str_and_bytes_lines_count_physically(self):
-        import json
         lines = [json.dumps(customer(1)) + "\n", "", (json.dumps(customer(2)) + "\r\n").encode(), b"{oops"]
         result = self.client.upload("customers", lines)
         self.assertEqual(totals(received=3, inserted=2, rejected=1), result.totals)
@@ -196,5 +199,20 @@ class ResumeTests(unittest.TestCase):
         self.assertEqual((self.N, self.N * (self.N + 1) // 2, self.N), table_summary())
 
 
-if __name__ == "__main__":
-    unittest.main()
+@unittest.skipIf(os.environ.get("TALLY_CLIENT_BIG") == "0", "TALLY_CLIENT_BIG=0 leaves out the 1,000,000 records")
+class BigUploadTests(unittest.TestCase):
+    N = 1000000
+
+    def setUp(self):
+        empty_table()
+
+    def test_a_million_generated_records_keep_the_client_small(self):
+        # In a process of its own, so that its peak RSS is the upload's; with a key, so that the
+        # lines kept for a resume are part of what is measured.
+        out = subprocess.run([sys.executable, "-m", "tests.upload_generated", URL, TOKEN, str(self.N), KEY + "big"],
+                             check=True, capture_output=True, text=True).stdout
+        measured = json.loads(out)
+        self.assertEqual(totals(received=self.N, inserted=self.N), measured["totals"])
+        self.assertLess(measured["peakRssKb"], 100 * 1024, measured)
+        self.assertEqual((self.N, self.N * (self.N + 1) // 2, self.N), table_summary())
+        print("\n  1,000,000 records: %s" % measured, file=sys.stderr)
