@@ -137,7 +137,8 @@ class TallyClient(object):
                 except ConnectionLost as lost:
                     if source.error is not None:
                         raise source.error
-                    if not resume or attempt >= max_resumes:
+                    # Before the job event Tally may not have accepted the upload: nothing to resume.
+                    if not resume or job is None or attempt >= max_resumes:
                         raise ConnectionLost(str(lost), job, source.confirmed)
                     attempt += 1
                     yield Resuming("resume", None, {"job": job, "attempt": attempt,

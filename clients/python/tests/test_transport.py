@@ -85,6 +85,36 @@ class TransportTests(unittest.TestCase):
     def test_a_kept_alive_connection_ends_the_upload_at_the_final_event(self):
         self.upload_while_progress_arrives(b"")
 
+    def test_server_sent_events_are_read_too(self):
+        listener = socket.create_server(("127.0.0.1", 0))
+        accepted = []
+
+        def serve():
+            conn, _ = listener.accept()
+            accepted.append(conn)
+            f = conn.makefile("rb")
+            while f.readline() not in (b"\r\n", b""):
+                pass
+            while True:  # the body, to its end
+                size = int(f.readline().strip(), 16)
+                f.read(size)
+                f.readline()
+                if size == 0:
+                    break
+            totals = {"received": 1, "inserted": 1, "updated": 0, "unchanged": 0, "skipped": 0, "rejected": 0}
+            stream = (b": keep-alive\n\nid: 0\nevent: job\ndata: {\"job\":\"j1\"}\n\n"
+                      b"id: 1\nevent: completed\ndata: " + json.dumps({"job": "j1", "status": "completed",
+                                                                       "totals": totals}).encode() + b"\n\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(stream), stream))
+
+        threading.Thread(target=serve, daemon=True).start()
+        self.addCleanup(lambda: [s.close() for s in accepted + [listener]])
+        client = TallyClient("http://127.0.0.1:%d" % listener.getsockname()[1], timeout=10)
+        events = list(client.upload_events("customers", [{"id": 1}]))
+        self.assertEqual([("job", "0"), ("completed", "1")], [(e.name, e.id) for e in events])
+        self.assertEqual(1, events[-1].totals["inserted"])
+
     def test_a_refusal_on_a_kept_alive_connection_raises_without_waiting_for_the_close(self):
         listener = socket.create_server(("127.0.0.1", 0))
         accepted = []

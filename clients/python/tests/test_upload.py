@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import unittest
 import urllib.parse
@@ -133,8 +134,12 @@ class UploadTests(unittest.TestCase):
     def test_a_server_that_is_not_there_is_a_lost_connection(self):
         proxy = CuttingProxy(1, 1)
         proxy.close()
-        with self.assertRaises(ConnectionLost):
-            TallyClient("http://127.0.0.1:%d" % proxy.port, token=TOKEN).upload("customers", customers(1, 3))
+        started = time.monotonic()
+        with self.assertRaises(ConnectionLost) as caught:
+            TallyClient("http://127.0.0.1:%d" % proxy.port, token=TOKEN).upload(
+                "customers", customers(1, 3), idempotency_key=KEY + "nowhere")
+        self.assertIsNone(caught.exception.job)
+        self.assertLess(time.monotonic() - started, 5, "no job started: nothing to resume, no waiting")
 
     def test_records_that_fail_stop_the_upload_with_their_error(self):
         def records():
