@@ -9,10 +9,10 @@ public class TallyApplication {
 
     public static void main(String[] args) {
         // The terminal client starts in a fraction of the service's time: no Spring at all.
-        if (TallyCli.handles(args)) {
+        if (!TallyCli.startsService(args)) {
             TallyCli.main(args);
             return;
         }
-        SpringApplication.run(TallyApplication.class, args);
+        SpringApplication.run(TallyApplication.class, TallyCli.serviceArguments(args));
     }
 }

@@ -19,6 +19,7 @@ export function jobPage(view, id, context) {
     totals: null,
     chunks: 0,
     linesDone: null,
+    lastCommit: null, // the newest chunk's commit time (ms): how far the running job's timing goes
     bytesRead: null,
     bytesTotal: null,
     status: null,
@@ -73,8 +74,12 @@ export function jobPage(view, id, context) {
         + (settings.atomic ? ', atomic' : '') + (settings.dryRun ? ', dryRun' : '')
       : '–';
     fields.started.value.textContent = time(settings.startedAt);
-    fields.duration.value.textContent = duration(end ? end.durationMs : doc.durationMs);
-    fields.rowsPerSecond.value.textContent = rate(end ? end.rowsPerSecond : doc.rowsPerSecond);
+    // The document was read once, when the page opened: while the job runs, its events tell.
+    const timing = end || runningTiming(settings) || doc;
+    fields.duration.value.textContent = duration(timing.durationMs);
+    fields.duration.value.dataset.durationMs = timing.durationMs ?? '';
+    fields.rowsPerSecond.value.textContent = rate(timing.rowsPerSecond);
+    fields.rowsPerSecond.value.dataset.rowsPerSecond = timing.rowsPerSecond ?? '';
     fields.chunks.value.textContent = count(state.chunks);
     fields.linesDone.value.textContent = state.linesDone === null ? '–' : 'up to line ' + count(state.linesDone);
     fields.bytes.value.replaceChildren();
@@ -105,6 +110,19 @@ export function jobPage(view, id, context) {
     outcomeChart.replaceChildren(outcomesChart(state.points));
   }
 
+  /**
+   * Duration and rate up to the newest committed chunk, as the document computes them up to its
+   * read (at least 1 ms; lines received per second); null before the first chunk event.
+   */
+  function runningTiming(settings) {
+    const start = Date.parse(settings.startedAt);
+    if (state.lastCommit === null || Number.isNaN(start) || !state.totals) {
+      return null;
+    }
+    const durationMs = Math.max(1, state.lastCommit - start);
+    return {durationMs, rowsPerSecond: state.totals.received * 1000 / durationMs};
+  }
+
   function scheduleRender() {
     if (renderTimer === null && !stopped) {
       renderTimer = setTimeout(render, RENDER_MS);
@@ -128,14 +146,20 @@ export function jobPage(view, id, context) {
     if (last >= state.chunks) {
       state.chunks = last;
       state.totals = data.totals;
-      state.linesDone = data.lines ? data.lines.last : state.linesDone;
       if (data.bytesRead !== undefined && data.bytesRead !== null) {
         state.bytesRead = data.bytesRead;
       }
     }
+    // Lines and commit times only grow: a replayed chunk older than the document cannot set them back.
+    if (data.lines) {
+      state.linesDone = Math.max(state.linesDone ?? 0, data.lines.last);
+    }
     // The commit's own time when the service sends it (replays keep it); else when it arrived.
     const committed = data.committedAt ? Date.parse(data.committedAt) : NaN;
     const t = Number.isNaN(committed) ? Date.now() : committed;
+    if (last >= state.chunks) {
+      state.lastCommit = Math.max(state.lastCommit ?? t, t);
+    }
     if (state.points.length === 0) {
       state.points.push({t, received: 0, totals: zero()});
     }

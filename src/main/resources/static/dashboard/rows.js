@@ -5,11 +5,19 @@ import {count, el} from './dom.js';
 
 const PAGE = 50;
 const REFRESH_MS = 2000;
+// The row log keeps a reason, not a message, for a skipped line: what the reason means, in words.
+const SKIP_REASONS = {
+  exists: 'the key exists; onConflict=skip leaves the stored row as it is',
+  stale: 'the stored row is as new or newer (version column); onConflict=update-if-newer leaves it as it is',
+};
 
 export function rowsTable(id, outcome, context) {
   const path = '/v1/jobs/' + encodeURIComponent(id) + '/rows?outcome=' + outcome;
   const rejected = outcome === 'rejected';
   const body = el('tbody', {});
+  // [header, whether the column is only as wide as its content]; a skipped line has no text to show.
+  const columns = [['Line', true], [rejected ? 'Code' : 'Reason', true], ['Message', false], ['Key', true]]
+    .concat(rejected ? [['Text', false]] : []);
   const range = el('span', {class: 'muted', 'data-test': 'range'});
   let page = 0;
   // The line each page starts after; the next page's is known once this one is loaded.
@@ -26,18 +34,18 @@ export function rowsTable(id, outcome, context) {
       rejected ? el('a', {href: path, download: 'job-' + id + '-rejected.ndjson', 'data-test': 'download'},
         'download NDJSON') : ''),
     el('table', {},
-      el('thead', {}, el('tr', {},
-        ['Line', rejected ? 'Code' : 'Reason', 'Message', 'Key', rejected ? 'Text' : ''].map(h => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, columns.map(([name, fit]) => el('th', {class: fit ? 'fit' : null}, name)))),
       body),
     el('div', {class: 'pager'}, previous, ' ', range, ' ', next));
 
   function row(entry) {
+    const message = entry.message ?? (rejected ? '' : SKIP_REASONS[entry.reason] ?? '');
     return el('tr', {'data-test': 'row'},
-      el('td', {class: 'number', 'data-test': 'line'}, entry.line),
-      el('td', {}, el('code', {'data-test': 'code'}, rejected ? entry.code : entry.reason)),
-      el('td', {'data-test': 'message'}, entry.message ?? ''),
-      el('td', {}, el('code', {'data-test': 'key'}, entry.key === undefined || entry.key === null ? '' : JSON.stringify(entry.key))),
-      el('td', {}, el('code', {class: 'text', 'data-test': 'text'}, entry.text ?? '')));
+      el('td', {class: 'number fit', 'data-test': 'line'}, entry.line),
+      el('td', {class: 'fit'}, el('code', {'data-test': 'code'}, rejected ? entry.code : entry.reason)),
+      el('td', {'data-test': 'message'}, message),
+      el('td', {class: 'fit'}, el('code', {'data-test': 'key'}, entry.key === undefined || entry.key === null ? '' : JSON.stringify(entry.key))),
+      rejected ? el('td', {}, el('code', {class: 'text', 'data-test': 'text'}, entry.text ?? '')) : null);
   }
 
   async function show(wanted) {
@@ -56,7 +64,7 @@ export function rowsTable(id, outcome, context) {
       }
       body.replaceChildren(...shown.map(row));
       if (shown.length === 0) {
-        body.append(el('tr', {}, el('td', {colspan: 5, class: 'muted'}, 'None')));
+        body.append(el('tr', {}, el('td', {colspan: columns.length, class: 'muted'}, 'None')));
       }
       range.textContent = shown.length === 0 ? ''
         : 'lines ' + count(page * PAGE + 1) + '–' + count(page * PAGE + shown.length) + ' of this list';

@@ -46,7 +46,15 @@ sealed interface Command {
             Optional<String> unknownFields,
             Optional<String> idempotencyKey) {}
 
-    record Watch(Target target, String job, boolean allowRejects, ProgressMode progress) implements Command {}
+    /** @param rejectedFile where the job's rejected lines go, as an upload's go beside its file */
+    record Watch(Target target, String job, Path rejectedFile, boolean allowRejects, ProgressMode progress)
+            implements Command {
+
+        /** {@code job-JOB.rejected.ndjson} in the working directory, unless {@code --rejected-file} says. */
+        static Path defaultRejectedFile(String job) {
+            return Path.of("job-" + job + ".rejected.ndjson");
+        }
+    }
 
     record ListJobs(Target target, Optional<String> dataset, Optional<String> status, Optional<Integer> limit)
             implements Command {}

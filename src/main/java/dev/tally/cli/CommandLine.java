@@ -4,6 +4,7 @@ import dev.tally.cli.Command.ProgressMode;
 import dev.tally.cli.Command.Target;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +20,7 @@ import java.util.Set;
 final class CommandLine {
 
     static final String DEFAULT_URL = "http://localhost:8080";
+    static final String SERVE = "serve";
 
     private static final Set<String> COMMON = Set.of("url", "token");
     private static final Map<String, Set<String>> VALUED = Map.of(
@@ -31,7 +33,7 @@ final class CommandLine {
                             "unknown-fields",
                             "idempotency-key",
                             "progress"),
-            "watch", Set.of("progress"),
+            "watch", Set.of("progress", "rejected-file"),
             "jobs", Set.of("dataset", "status", "limit"));
     private static final Map<String, Set<String>> FLAGS = Map.of(
             "upload", Set.of("atomic", "dry-run", "allow-rejects"),
@@ -44,24 +46,56 @@ final class CommandLine {
 
     private CommandLine() {}
 
-    /** The first argument names a command of the client (else it is the service's). */
-    static boolean isClientCommand(String first) {
-        return VALUED.containsKey(first) || first.equals("help");
+    /**
+     * Whether {@code args} start the service: none at all, {@code serve} with anything but a request
+     * for help, or nothing but Spring settings ({@code --server.port=9090}). Anything else, a typo
+     * included, is this client's, so that it never starts a service nobody asked for.
+     */
+    static boolean startsService(String[] args) {
+        if (args.length == 0) {
+            return true;
+        }
+        List<String> all = List.of(args);
+        if (args[0].equals(SERVE)) {
+            return all.stream().noneMatch(CommandLine::asksForHelp);
+        }
+        return all.stream().allMatch(CommandLine::isSpringSetting);
+    }
+
+    /** The service's own arguments: {@code args} without {@code serve}. */
+    static String[] serviceArguments(String[] args) {
+        return args.length > 0 && args[0].equals(SERVE) ? Arrays.copyOfRange(args, 1, args.length) : args;
+    }
+
+    /** {@code --name=value} or {@code --name} with a dotted name, as Spring Boot's settings are. */
+    private static boolean isSpringSetting(String arg) {
+        int equals = arg.indexOf('=');
+        String name = arg.startsWith("--") ? arg.substring(2, equals < 0 ? arg.length() : equals) : "";
+        return name.indexOf('.') > 0;
+    }
+
+    private static boolean asksForHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h");
     }
 
     static Command parse(String[] args, Map<String, String> env) {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+        if (args.length == 0 || args[0].equals("help") || asksForHelp(args[0])) {
             return new Command.Help(args.length > 1 ? args[1] : "");
         }
         String name = args[0];
+        if (name.equals(SERVE)) {
+            // What starts the service never comes here: this is serve --help.
+            return new Command.Help(SERVE);
+        }
         if (!VALUED.containsKey(name)) {
-            throw new UsageException("", "unknown command '" + name + "'");
+            throw new UsageException(
+                    "", name.startsWith("-") ? "unknown option " + name : "unknown command '" + name + "'");
         }
         Map<String, String> options = new HashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
+            if (asksForHelp(arg)) {
                 return new Command.Help(name);
             }
             if (!arg.startsWith("--") || arg.equals("--")) {
@@ -86,15 +120,10 @@ final class CommandLine {
                 throw new UsageException(name, "unknown option --" + option);
             }
         }
-        Target target = target(options, env);
+        Target target = target(name, options, env);
         return switch (name) {
             case "upload" -> upload(target, one(name, positional, "FILE"), options);
-            case "watch" ->
-                new Command.Watch(
-                        target,
-                        one(name, positional, "JOB"),
-                        options.containsKey("allow-rejects"),
-                        progress(name, options));
+            case "watch" -> watch(target, one(name, positional, "JOB"), options);
             default -> jobs(target, positional, options);
         };
     }
@@ -121,6 +150,19 @@ final class CommandLine {
                 progress("upload", options));
     }
 
+    private static Command.Watch watch(Target target, String job, Map<String, String> options) {
+        String rejectedFile = options.get("rejected-file");
+        if (rejectedFile != null && rejectedFile.isBlank()) {
+            throw new UsageException("watch", "--rejected-file needs a file name");
+        }
+        return new Command.Watch(
+                target,
+                job,
+                rejectedFile == null ? Command.Watch.defaultRejectedFile(job) : Path.of(rejectedFile),
+                options.containsKey("allow-rejects"),
+                progress("watch", options));
+    }
+
     private static Command.ListJobs jobs(Target target, List<String> positional, Map<String, String> options) {
         if (!positional.isEmpty()) {
             throw new UsageException("jobs", "unexpected argument '" + positional.getFirst() + "'");
@@ -132,11 +174,11 @@ final class CommandLine {
                 number("jobs", options, "limit", 1, 1000).map(Long::intValue));
     }
 
-    private static Target target(Map<String, String> options, Map<String, String> env) {
+    private static Target target(String command, Map<String, String> options, Map<String, String> env) {
         String url = options.getOrDefault("url", env.getOrDefault("TALLY_URL", DEFAULT_URL));
         String token = options.getOrDefault("token", env.get("TALLY_TOKEN"));
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new UsageException("", "--url must start with http:// or https://, got '" + url + "'");
+            throw new UsageException(command, "--url must start with http:// or https://, got '" + url + "'");
         }
         return new Target(url.replaceAll("/+$", ""), token == null || token.isBlank() ? null : token);
     }

@@ -74,7 +74,7 @@ final class FileBody {
     }
 
     private UncheckedIOException failed(IOException e) {
-        UncheckedIOException failure = new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
+        UncheckedIOException failure = new UncheckedIOException("reading " + file + " failed: " + ErrorText.of(e), e);
         this.failure.compareAndSet(null, failure);
         return failure;
     }

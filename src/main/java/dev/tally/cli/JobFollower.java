@@ -12,7 +12,9 @@ final class JobFollower {
         final String job;
 
         StreamEnded(String job, Throwable cause) {
-            super("the event stream ended before the job did" + (cause == null ? "" : " (" + cause + ")"), cause);
+            super(
+                    "the event stream ended before the job did" + (cause == null ? "" : ": " + ErrorText.of(cause)),
+                    cause);
             this.job = job;
         }
     }

@@ -11,10 +11,14 @@ import tools.jackson.databind.JsonNode;
  * @param lines the last line number committed
  * @param bytesRead the body bytes the committed chunks came from, -1 when not known
  * @param committedAt when the latest chunk committed (service clock), {@code null} when not sent
+ * @param atomic whether the job is one transaction, as its {@code job} event says
+ * @param dryRun whether the job rolls back in the end, as its {@code job} event says
  */
 record Progress(
         String job,
         String dataset,
+        boolean atomic,
+        boolean dryRun,
         Instant startedAt,
         long bytesTotal,
         long lines,
@@ -24,7 +28,7 @@ record Progress(
         Totals totals) {
 
     static Progress start(long bytesTotal) {
-        return new Progress("", "", null, bytesTotal, 0, -1, null, 0, Totals.NONE);
+        return new Progress("", "", false, false, null, bytesTotal, 0, -1, null, 0, Totals.NONE);
     }
 
     /** After the {@code job} event; a size sent by the service wins over one known before. */
@@ -33,6 +37,8 @@ record Progress(
         return new Progress(
                 Json.text(job, "job"),
                 Json.text(job, "dataset"),
+                job.path("atomic").asBoolean(false),
+                job.path("dryRun").asBoolean(false),
                 Json.instant(job, "startedAt"),
                 total >= 0 ? total : bytesTotal,
                 lines,
@@ -51,6 +57,8 @@ record Progress(
         return new Progress(
                 job,
                 dataset,
+                atomic,
+                dryRun,
                 startedAt,
                 bytesTotal,
                 Math.max(lines, Json.count(chunk.path("lines"), "last")),
@@ -62,6 +70,7 @@ record Progress(
 
     /** With the bytes this client has sent: the estimate while the service does not say what it read. */
     Progress sent(long bytes) {
-        return new Progress(job, dataset, startedAt, bytesTotal, lines, bytes, committedAt, chunks, totals);
+        return new Progress(
+                job, dataset, atomic, dryRun, startedAt, bytesTotal, lines, bytes, committedAt, chunks, totals);
     }
 }

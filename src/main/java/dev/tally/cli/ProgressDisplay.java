@@ -5,10 +5,11 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.function.IntSupplier;
 
 /**
- * Shows {@link ProgressLine}s on stderr: on a terminal one line redrawn in place ({@code \r}) a few
- * times a second; elsewhere (a log, a CI job) a plain line for the first chunk and then every
+ * Shows {@link ProgressLine}s on stderr: on a terminal one line, as wide as the terminal at most,
+ * redrawn in place ({@code \r}) a few times a second; elsewhere (a log, a CI job) a plain line for the first chunk and then every
  * {@link #PLAIN_EVERY}, so that a log is not flooded with a line per chunk. The last state is always
  * shown when the job ends.
  */
@@ -20,13 +21,16 @@ final class ProgressDisplay {
     private final PrintStream err;
     private final ProgressMode mode;
     private final InstantSource clock;
+    private final int columns;
     private Instant shownAt;
     private boolean pending;
 
-    ProgressDisplay(PrintStream err, ProgressMode mode, boolean terminal, InstantSource clock) {
+    /** {@code columns} is asked once, and only when the line is to be redrawn in place. */
+    ProgressDisplay(PrintStream err, ProgressMode mode, boolean terminal, IntSupplier columns, InstantSource clock) {
         this.err = err;
         this.mode = mode == ProgressMode.AUTO ? (terminal ? ProgressMode.TTY : ProgressMode.PLAIN) : mode;
         this.clock = clock;
+        this.columns = this.mode == ProgressMode.TTY ? columns.getAsInt() : ProgressLine.UNLIMITED;
     }
 
     void show(Progress progress) {
@@ -52,7 +56,7 @@ final class ProgressDisplay {
 
     private void draw(Progress progress, Instant now) {
         switch (mode) {
-            case TTY -> err.print("\r" + ProgressLine.of(progress, now) + "\033[K");
+            case TTY -> err.print("\r" + ProgressLine.of(progress, now, columns) + "\033[K");
             case PLAIN -> err.println(ProgressLine.of(progress, now));
             default -> {
                 return;

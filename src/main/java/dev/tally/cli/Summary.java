@@ -45,9 +45,20 @@ final class Summary {
             text.append(": ").append(Json.text(error, "message")).append('\n');
         }
         if (data.has("committed") && !data.path("committed").asBoolean(true)) {
-            text.append("  nothing was kept (dry run, or an atomic upload that did not complete)\n");
+            text.append("  ").append(nothingKept(progress)).append('\n');
         }
         return text.toString();
+    }
+
+    /** Why an uncommitted job kept nothing, as its settings tell. */
+    private static String nothingKept(Progress progress) {
+        if (progress.dryRun()) {
+            return "nothing was kept: this was a dry run, whose outcomes are rolled back";
+        }
+        if (progress.atomic()) {
+            return "nothing was kept: the atomic upload did not complete, so all of it was rolled back";
+        }
+        return "nothing was kept";
     }
 
     private static void count(StringBuilder text, String name, long count) {

@@ -23,9 +23,17 @@ public final class TallyCli {
         this.terminal = terminal;
     }
 
-    /** Whether {@code args} are a command of this client rather than the service's arguments. */
-    public static boolean handles(String[] args) {
-        return args.length > 0 && CommandLine.isClientCommand(args[0]);
+    /**
+     * Whether {@code args} start the service rather than a command of this client: none at all,
+     * {@code serve [SETTING…]}, or Spring settings only ({@code --spring.profiles.active=demo}).
+     */
+    public static boolean startsService(String[] args) {
+        return CommandLine.startsService(args);
+    }
+
+    /** The arguments to give the service: {@code args} without {@code serve}. */
+    public static String[] serviceArguments(String[] args) {
+        return CommandLine.serviceArguments(args);
     }
 
     public static void main(String[] args) {
@@ -49,7 +57,12 @@ public final class TallyCli {
             command = CommandLine.parse(args, terminal.env());
         } catch (UsageException e) {
             terminal.err().println("tally: " + e.getMessage());
-            terminal.err().println("Run 'tally " + (e.command.isEmpty() ? "" : e.command + " ") + "--help' for usage.");
+            if (e.command.isEmpty()) {
+                // No command to point to: a typo of one, most likely; the list of them is the help.
+                terminal.err().print("\n" + Usage.GENERAL);
+            } else {
+                terminal.err().println("Run 'tally " + e.command + " --help' for usage.");
+            }
             return ExitCode.USAGE;
         }
         Command.Target target =
@@ -87,7 +100,7 @@ public final class TallyCli {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("reading " + file + " failed: " + ErrorText.of(e), e);
         }
         FileBody body = new FileBody(file, terminal.files());
         Flux<Event> events = service(upload.target())
@@ -115,19 +128,18 @@ public final class TallyCli {
             return ExitCode.JOB_FAILED;
         }
         terminal.out().print(Summary.of(end));
-        rejectedFile(upload, end);
+        rejectedFile(upload.target(), upload.rejectedFile(), end);
         return end.exitCode(upload.allowRejects());
     }
 
-    private void rejectedFile(Command.Upload upload, JobEnd end) {
-        Path rejected = upload.rejectedFile();
+    private void rejectedFile(Command.Target target, Path rejected, JobEnd end) {
         try {
             if (end.totals().rejected() == 0) {
                 RejectedFile.remove(rejected);
                 return;
             }
             String job = Json.text(end.end().data(), "job");
-            long rows = RejectedFile.write(rejected, service(upload.target()).rejectedRows(job));
+            long rows = RejectedFile.write(rejected, service(target).rejectedRows(job));
             if (rows > 0) {
                 terminal.out()
                         .printf(
@@ -135,7 +147,7 @@ public final class TallyCli {
                                 rows, rejected, rejected);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + rejected + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("writing " + rejected + " failed: " + ErrorText.of(e), e);
         }
     }
 
@@ -143,12 +155,7 @@ public final class TallyCli {
         JobEnd end = new JobFollower(display(watch.progress()), null)
                 .follow(service(watch.target()).events(watch.job()).toIterable(1), Progress.start(-1));
         terminal.out().print(Summary.of(end));
-        if (end.totals().rejected() > 0) {
-            terminal.out()
-                    .printf(
-                            "Rejected lines: GET /v1/jobs/%s/rows?outcome=rejected%n",
-                            Json.text(end.end().data(), "job"));
-        }
+        rejectedFile(watch.target(), watch.rejectedFile(), end);
         return end.exitCode(watch.allowRejects());
     }
 
@@ -183,12 +190,12 @@ public final class TallyCli {
                 return ExitCode.JOB_FAILED;
             }
             case IOException io -> {
-                terminal.err().println("tally: cannot reach " + target.url() + ": " + io);
+                terminal.err().println("tally: cannot reach " + target.url() + ": " + ErrorText.of(io));
                 return ExitCode.UNREACHABLE;
             }
             default -> {
                 // Not a Tally answer (another server on that port?), or a defect of this client.
-                terminal.err().println("tally: talking to " + target.url() + " failed: " + error);
+                terminal.err().println("tally: talking to " + target.url() + " failed: " + ErrorText.of(error));
                 return ExitCode.UNREACHABLE;
             }
         }
@@ -214,6 +221,6 @@ public final class TallyCli {
     }
 
     private ProgressDisplay display(Command.ProgressMode mode) {
-        return new ProgressDisplay(terminal.err(), mode, terminal.interactive(), terminal.clock());
+        return new ProgressDisplay(terminal.err(), mode, terminal.interactive(), terminal.columns(), terminal.clock());
     }
 }

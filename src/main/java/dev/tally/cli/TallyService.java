@@ -3,6 +3,7 @@ package dev.tally.cli;
 import dev.tally.cli.Command.Target;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -29,18 +30,18 @@ final class TallyService {
 
     private final JsonMapper json;
     private final HttpClient http;
+    private final String url;
 
     TallyService(Target target, JsonMapper json) {
         this.json = json;
+        this.url = target.url();
         // The service closes every connection after its answer: a pool would only hold dead ones.
-        this.http = HttpClient.create(ConnectionProvider.newConnection())
-                .baseUrl(target.url())
-                .headers(headers -> {
-                    headers.set(HttpHeaderNames.USER_AGENT, "tally-cli");
-                    if (target.token() != null) {
-                        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + target.token());
-                    }
-                });
+        this.http = HttpClient.create(ConnectionProvider.newConnection()).headers(headers -> {
+            headers.set(HttpHeaderNames.USER_AGENT, "tally-cli");
+            if (target.token() != null) {
+                headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + target.token());
+            }
+        });
     }
 
     /**
@@ -65,7 +66,7 @@ final class TallyService {
                     idempotencyKey.ifPresent(key -> headers.set("Idempotency-Key", key));
                 })
                 .post()
-                .uri("/v1/datasets/" + encode(dataset) + "/records" + query(parameters))
+                .uri(uri("/v1/datasets/" + encode(dataset) + "/records" + query(parameters)))
                 .send(body)
                 .response(this::events);
     }
@@ -74,7 +75,7 @@ final class TallyService {
     Flux<Event> events(String job) {
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "text/event-stream"))
                 .get()
-                .uri("/v1/jobs/" + encode(job) + "/events")
+                .uri(uri("/v1/jobs/" + encode(job) + "/events"))
                 .response(this::events);
     }
 
@@ -82,7 +83,7 @@ final class TallyService {
     Mono<JsonNode> document(String path, Map<String, String> parameters) {
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/json"))
                 .get()
-                .uri(path + query(parameters))
+                .uri(uri(path + query(parameters)))
                 .responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8)
                         .defaultIfEmpty("")
                         .map(text -> {
@@ -97,7 +98,7 @@ final class TallyService {
     Flux<byte[]> rejectedRows(String job) {
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/x-ndjson"))
                 .get()
-                .uri("/v1/jobs/" + encode(job) + "/rows?outcome=rejected")
+                .uri(uri("/v1/jobs/" + encode(job) + "/rows?outcome=rejected"))
                 .response((response, content) ->
                         response.status().code() == 200 ? content.asByteArray() : refused(response, content));
     }
@@ -116,6 +117,15 @@ final class TallyService {
                 .asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
                 .flatMapMany(text -> Flux.error(Refused.of(status, text, json)));
+    }
+
+    /**
+     * The request's whole URI, parsed by the JDK: Reactor Netty's parsing of a base URL string
+     * takes {@code localhost:1} (a one-digit port) for a host name, and a closed port for a name
+     * that cannot be resolved.
+     */
+    private URI uri(String pathAndQuery) {
+        return URI.create(url + pathAndQuery);
     }
 
     private static String query(Map<String, String> parameters) {

@@ -8,16 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
- * What a command sees of the world: its output streams, environment, whether stderr is a terminal,
- * how files are opened and the clock. {@link #system()} is the real one; tests pass their own.
+ * What a command sees of the world: its output streams, environment, whether stderr is a terminal
+ * and how wide it is (asked only when a line is to be redrawn on it), how files are opened and the
+ * clock. {@link #system()} is the real one; tests pass their own.
  */
 public record Terminal(
         PrintStream out,
         PrintStream err,
         Map<String, String> env,
         boolean interactive,
+        IntSupplier columns,
         FileOpener files,
         InstantSource clock) {
 
@@ -28,8 +31,15 @@ public record Terminal(
     }
 
     public static Terminal system() {
+        Map<String, String> env = System.getenv();
         return new Terminal(
-                System.out, System.err, System.getenv(), isTerminal(), Files::newInputStream, InstantSource.system());
+                System.out,
+                System.err,
+                env,
+                isTerminal(),
+                () -> TerminalWidth.of(env, TerminalWidth::sttySize),
+                Files::newInputStream,
+                InstantSource.system());
     }
 
     /**
@@ -50,6 +60,7 @@ public record Terminal(
 
     /** Streams and environment as given, files from disk, the system clock, not a terminal. */
     public static Terminal of(PrintStream out, PrintStream err, Map<String, String> env) {
-        return new Terminal(out, err, env, false, Files::newInputStream, InstantSource.system());
+        return new Terminal(
+                out, err, env, false, () -> TerminalWidth.DEFAULT, Files::newInputStream, InstantSource.system());
     }
 }

@@ -27,6 +27,7 @@ final class Usage {
               tally watch JOB [options]                    follow a job's progress to its end
               tally jobs [options]                         list jobs as a table, newest first
               tally help [COMMAND]                         this text, or a command's
+              tally serve [--SETTING=VALUE ...]            start the service itself (tally help serve)
 
             Every command takes:
             """ + CONNECTION + "\nProgress goes to stderr, the summary and tables to stdout.\n\n" + EXIT_CODES;
@@ -65,10 +66,13 @@ final class Usage {
             Usage: tally watch JOB [options]
 
             Follows any job, running or finished, through its events (GET /v1/jobs/JOB/events): the
-            same progress display and summary as upload, and the same exit codes. Its rejected lines
-            are in its row log: GET /v1/jobs/JOB/rows?outcome=rejected.
+            same progress display and summary as upload, and the same exit codes. When the job has
+            ended, its rejected lines are written as upload writes them, to job-JOB.rejected.ndjson
+            in the current directory (or --rejected-file); when none were rejected, no such file is
+            written and an old one is removed.
 
             Options:
+              --rejected-file FILE       where the rejected lines go (default: job-JOB.rejected.ndjson)
               --allow-rejects            exit 0, not 2, when the job completed with rejected lines
               --progress MODE            auto, tty, plain or none
             """ + CONNECTION + "\n" + EXIT_CODES;
@@ -84,6 +88,17 @@ final class Usage {
               --limit N                  at most N jobs, 1 to 1000 (default 50)
             """ + CONNECTION + "\n" + EXIT_CODES;
 
+    static final String SERVE = """
+            Usage: tally serve [--SETTING=VALUE ...]
+                   tally --SETTING=VALUE ...
+
+            Starts the service itself (not a client of it): it connects to PostgreSQL, migrates its
+            tables and listens for HTTP, by default on port 8080, until it is stopped. The settings
+            are Spring Boot's and Tally's, such as --server.port=9090 or
+            --spring.profiles.active=demo; with nothing but such settings, or with no argument at all,
+            serve may be left out.
+            """;
+
     private Usage() {}
 
     /** The help on {@code topic}: a command's, else the general text. */
@@ -92,6 +107,7 @@ final class Usage {
             case "upload" -> UPLOAD;
             case "watch" -> WATCH;
             case "jobs" -> JOBS;
+            case "serve" -> SERVE;
             default -> GENERAL;
         };
     }

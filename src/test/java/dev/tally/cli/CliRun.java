@@ -43,6 +43,7 @@ record CliRun(int exit, String out, String err) {
                         new PrintStream(both, true, StandardCharsets.UTF_8),
                         env,
                         false,
+                        () -> TerminalWidth.DEFAULT,
                         files,
                         InstantSource.system()));
         return new CliRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

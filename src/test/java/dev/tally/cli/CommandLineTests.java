@@ -76,7 +76,15 @@ class CommandLineTests {
                         Optional.empty(),
                         Optional.empty()));
         assertThat(CommandLine.parse(new String[] {"watch", "j-1", "--token", "mine"}, env))
-                .isEqualTo(new Command.Watch(new Target("https://t.example", "mine"), "j-1", false, ProgressMode.AUTO));
+                .isEqualTo(new Command.Watch(
+                        new Target("https://t.example", "mine"),
+                        "j-1",
+                        Path.of("job-j-1.rejected.ndjson"),
+                        false,
+                        ProgressMode.AUTO));
+        assertThat(CommandLine.parse(new String[] {"watch", "j-1", "--rejected-file", "out/r.ndjson"}, env))
+                .extracting(watch -> ((Command.Watch) watch).rejectedFile())
+                .isEqualTo(Path.of("out/r.ndjson"));
         assertThat(CommandLine.parse(
                         new String[] {"jobs", "--status", "failed", "--limit", "7", "--dataset", "d"}, NO_ENV))
                 .isEqualTo(new Command.ListJobs(
@@ -95,12 +103,41 @@ class CommandLineTests {
                 .isEqualTo(new Command.Help("jobs"));
     }
 
+    /** Help, a typo or an unknown option is the client's: only an explicit way starts the service. */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "                                                   | true",
+                "serve                                              | true",
+                "serve --server.port=9090                           | true",
+                "--spring.profiles.active=demo                      | true",
+                "--spring.profiles.active=demo --server.port=8081   | true",
+                "--management.server.port                           | true",
+                "--help                                             | false",
+                "-h                                                 | false",
+                "frob                                               | false",
+                "--frob                                             | false",
+                "--port=8080                                        | false",
+                "--server.port=8081 upload                          | false",
+                "serve --help                                       | false",
+                "serve -h                                           | false",
+                "upload f --dataset d                               | false",
+                "help serve                                         | false",
+            })
+    void onlyAnExplicitWayStartsTheService(String line, boolean starts) {
+        String[] args = line == null ? new String[0] : line.strip().split(" +");
+
+        assertThat(CommandLine.startsService(args)).isEqualTo(starts);
+    }
+
     @Test
-    void onlyTheClientsCommandsSkipTheService() {
-        assertThat(CommandLine.isClientCommand("upload")).isTrue();
-        assertThat(CommandLine.isClientCommand("help")).isTrue();
-        assertThat(CommandLine.isClientCommand("--spring.profiles.active=demo")).isFalse();
-        assertThat(CommandLine.isClientCommand("--server.port=8081")).isFalse();
+    void serveIsLeftOutOfTheServicesArguments() {
+        assertThat(CommandLine.serviceArguments(new String[] {"serve", "--server.port=9090"}))
+                .containsExactly("--server.port=9090");
+        assertThat(CommandLine.serviceArguments(new String[] {"--server.port=9090"}))
+                .containsExactly("--server.port=9090");
+        assertThat(CommandLine.parse(new String[] {"serve", "--help"}, NO_ENV)).isEqualTo(new Command.Help("serve"));
     }
 
     @ParameterizedTest
@@ -122,6 +159,8 @@ class CommandLineTests {
                 "jobs extra                                        | unexpected argument 'extra'",
                 "jobs --url localhost:8080                         | --url must start with http:// or https://, got 'localhost:8080'",
                 "delete j                                          | unknown command 'delete'",
+                "--frob                                            | unknown option --frob",
+                "watch j --rejected-file=                          | --rejected-file needs a file name",
             })
     void aWrongCommandLineSaysWhatIsWrong(String line, String message) {
         assertThatThrownBy(() -> CommandLine.parse(line.strip().split(" +"), NO_ENV))

@@ -24,7 +24,7 @@ class ProgressDisplayTests {
     @Test
     void onATerminalTheLineIsRedrawnInPlaceAndEndedOnce() {
         ProgressDisplay display =
-                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.AUTO, true, clock);
+                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.AUTO, true, () -> 200, clock);
 
         display.show(after(1, 100));
         now.set(START.plusMillis(50));
@@ -39,7 +39,7 @@ class ProgressDisplayTests {
     @Test
     void elsewhereALineForTheFirstChunkThenEveryFiveSecondsAndTheLast() {
         ProgressDisplay display =
-                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.AUTO, false, clock);
+                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.AUTO, false, () -> 40, clock);
 
         display.show(after(1, 100));
         now.set(START.plusSeconds(4));
@@ -50,13 +50,27 @@ class ProgressDisplayTests {
         display.show(after(4, 400));
         display.finish(after(4, 400));
 
+        // A log keeps every field, however narrow the terminal: nothing is redrawn there.
         assertThat(err.toString(UTF_8)).isEqualTo(line(100) + "\n" + line(300) + "\n" + line(400) + "\n");
+        assertThat(line(100)).hasSizeGreaterThan(40);
+    }
+
+    /** A redrawn line that wrapped would leave a line behind at every redraw. */
+    @Test
+    void onANarrowTerminalTheRedrawnLineFitsItsWidth() {
+        ProgressDisplay display =
+                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.TTY, false, () -> 40, clock);
+
+        display.show(after(1, 100));
+        display.finish(after(1, 100));
+
+        assertThat(err.toString(UTF_8)).isEqualTo("\r100 lines  | ins 100 rej 0\033[K\n");
     }
 
     @Test
     void noneShowsNothing() {
         ProgressDisplay display =
-                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.NONE, true, clock);
+                new ProgressDisplay(new PrintStream(err, true, UTF_8), ProgressMode.NONE, true, () -> 200, clock);
 
         display.show(after(1, 100));
         display.finish(after(1, 100));

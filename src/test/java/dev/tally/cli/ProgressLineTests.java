@@ -49,6 +49,37 @@ class ProgressLineTests {
                         + "  | inserted 90  updated 0  unchanged 0  skipped 0  rejected 0");
     }
 
+    /** Each narrower terminal drops one more field, in a fixed order; no line reaches the last column. */
+    @Test
+    void theLineFitsTheTerminalsWidth() {
+        Progress progress = Progress.start(4_000_000)
+                .started(json("{\"job\":\"j\",\"dataset\":\"customers\",\"startedAt\":\"2026-11-22T10:00:00Z\"}"))
+                .committed(chunk(7, 8000, 1_000_000, "2026-11-22T10:00:10Z"));
+
+        assertThat(ProgressLine.of(progress, START, 200)).isEqualTo(ProgressLine.of(progress, START));
+        assertThat(ProgressLine.of(progress, START, 200))
+                .isEqualTo("[#####---------------]  25%  8,000 lines  799 rows/s  ETA 0:30"
+                        + "  | inserted 7,950  updated 0  unchanged 0  skipped 40  rejected 10");
+        assertThat(ProgressLine.of(progress, START, 120))
+                .isEqualTo("[#####---------------]  25%  8,000 lines  799 rows/s  ETA 0:30"
+                        + "  | ins 7,950 upd 0 unch 0 skip 40 rej 10");
+        assertThat(ProgressLine.of(progress, START, 100))
+                .isEqualTo(
+                        "[#####---------------]  25%  8,000 lines  799 rows/s  ETA 0:30  | ins 7,950 skip 40 rej 10");
+        assertThat(ProgressLine.of(progress, START, 90))
+                .isEqualTo("[###-------]  25%  8,000 lines  799 rows/s  ETA 0:30  | ins 7,950 skip 40 rej 10");
+        assertThat(ProgressLine.of(progress, START, 80))
+                .isEqualTo("25%  8,000 lines  799 rows/s  ETA 0:30  | ins 7,950 skip 40 rej 10");
+        assertThat(ProgressLine.of(progress, START, 60))
+                .isEqualTo("25%  8,000 lines  ETA 0:30  | ins 7,950 skip 40 rej 10");
+        assertThat(ProgressLine.of(progress, START, 40)).isEqualTo("25%  8,000 lines  ETA 0:30  | rej 10");
+        assertThat(ProgressLine.of(progress, START, 30)).isEqualTo("25%  8,000 lines  | rej 10");
+        assertThat(ProgressLine.of(progress, START, 12)).isEqualTo("25%  8,000 ");
+        for (int columns = 1; columns <= 200; columns++) {
+            assertThat(ProgressLine.of(progress, START, columns)).hasSizeLessThan(columns);
+        }
+    }
+
     @Test
     void aClockHasHoursOnlyFromAnHourOn() {
         assertThat(ProgressLine.clock(Duration.ofSeconds(59))).isEqualTo("0:59");

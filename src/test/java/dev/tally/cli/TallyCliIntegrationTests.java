@@ -204,7 +204,19 @@ class TallyCliIntegrationTests {
         CliRun run = CliRun.of(env, "upload", file.toString(), "--dataset", "things", "--url", "http://localhost:1");
 
         assertThat(run.exit()).isEqualTo(ExitCode.UNREACHABLE);
-        assertThat(run.err()).startsWith("tally: cannot reach http://localhost:1: ");
+        // A closed port, said as a terminal says it: not a name that cannot be resolved, no class name.
+        assertThat(run.errLines())
+                .containsExactly("tally: cannot reach http://localhost:1: connection refused"
+                        + " (is the service running, and on that port?)");
+    }
+
+    @Test
+    void aHostThatDoesNotExistIsSaidInPlainWords() {
+        CliRun run = CliRun.of(env, "jobs", "--url", "http://tally.invalid:8080");
+
+        assertThat(run.exit()).isEqualTo(ExitCode.UNREACHABLE);
+        assertThat(run.errLines())
+                .containsExactly("tally: cannot reach http://tally.invalid:8080: the host name could not be resolved");
     }
 
     @Test
@@ -212,17 +224,24 @@ class TallyCliIntegrationTests {
         Path file = write("things.ndjson", Things.body(LINES).getBytes(UTF_8));
         CliRun upload = CliRun.of(env, "upload", file.toString(), "--dataset", "things");
 
-        CliRun watch = CliRun.of(env, "watch", jobOf(upload));
+        Path rejectedFile = dir.resolve("watched.rejected.ndjson");
+        CliRun watch = CliRun.of(env, "watch", jobOf(upload), "--rejected-file", rejectedFile.toString());
 
         assertThat(watch.exit()).as(watch.err()).isEqualTo(ExitCode.REJECTED);
         assertThat(watch.outLines().subList(0, 8)).isEqualTo(upload.outLines().subList(0, 8));
-        assertThat(watch.outLines().get(8))
-                .isEqualTo("Rejected lines: GET /v1/jobs/" + jobOf(upload) + "/rows?outcome=rejected");
+        // The rejected lines are saved as upload saves them, not left as an API path to fetch.
+        assertThat(watch.outLines().subList(8, 10))
+                .containsExactly(
+                        "Rejected lines (13), with their codes: " + rejectedFile,
+                        "  the lines themselves, to fix and send again: jq -r .text " + rejectedFile);
+        assertRejectedFile(rejectedFile, Things.invalid(LINES));
+        assertThat(rejectedFile).hasSameTextualContentAs(dir.resolve("things.ndjson.rejected.ndjson"));
         // The job event's bytesTotal (the upload's Content-Length) and the chunks' bytesRead draw the bar.
         assertThat(watch.errLines().getLast())
                 .startsWith("[####################] 100%  250 lines  ")
                 .endsWith("  | inserted 218  updated 0  unchanged 0  skipped 0  rejected 13");
-        assertThat(CliRun.of(env, "watch", jobOf(upload), "--allow-rejects").exit())
+        assertThat(CliRun.of(env, "watch", jobOf(upload), "--allow-rejects", "--rejected-file", rejectedFile.toString())
+                        .exit())
                 .isEqualTo(ExitCode.OK);
     }
 
@@ -243,9 +262,23 @@ class TallyCliIntegrationTests {
 
         assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.REJECTED);
         List<String> expected = new ArrayList<>(summary(jobOf(run), "completed", 28, 27, 0, 1, "30, 1 chunk"));
-        expected.add("  nothing was kept (dry run, or an atomic upload that did not complete)");
+        expected.add("  nothing was kept: this was a dry run, whose outcomes are rolled back");
         assertThat(summaryOf(run, 9)).isEqualTo(expected);
         assertThat(Things.table(db)).isEmpty();
+    }
+
+    @Test
+    void anAtomicUploadThatFailedSaysItKeptNothing() throws IOException {
+        db.update("INSERT INTO things (id, label) VALUES (20, 'there before')");
+        Path file = write("things.ndjson", Things.body(30).getBytes(UTF_8));
+
+        CliRun run =
+                CliRun.of(env, "upload", file.toString(), "--dataset", "things", "--atomic", "--on-conflict", "fail");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.JOB_FAILED);
+        assertThat(run.outLines())
+                .contains("  nothing was kept: the atomic upload did not complete, so all of it was rolled back");
+        assertThat(Things.table(db)).isEqualTo(List.of(List.of(20L, "there before")));
     }
 
     @Test

@@ -19,20 +19,44 @@ class TallyCliTests {
         assertThat(upload.out()).isEqualTo(Usage.UPLOAD).contains("jq -r .text FILE.rejected.ndjson");
         assertThat(CliRun.of(Map.of(), "help", "jobs").out()).isEqualTo(Usage.JOBS);
         assertThat(CliRun.of(Map.of(), "watch", "-h").out()).isEqualTo(Usage.WATCH);
+        assertThat(CliRun.of(Map.of(), "help", "serve").out()).isEqualTo(Usage.SERVE);
+        assertThat(CliRun.of(Map.of(), "serve", "--help").out()).isEqualTo(Usage.SERVE);
+    }
+
+    /** Neither asks for the service: the jar's main runs the client for them, which prints the help. */
+    @Test
+    void dashDashHelpAndDashHPrintTheHelpAndExitZero() {
+        for (String help : new String[] {"--help", "-h"}) {
+            assertThat(CommandLine.startsService(new String[] {help})).isFalse();
+            CliRun run = CliRun.of(Map.of(), help);
+
+            assertThat(run.exit()).isEqualTo(ExitCode.OK);
+            assertThat(run.out()).isEqualTo(Usage.GENERAL);
+            assertThat(run.err()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMistypedCommandPrintsTheHelpOnStderrAndExitsSixtyFour() {
+        assertThat(CommandLine.startsService(new String[] {"frob"})).isFalse();
+        CliRun run = CliRun.of(Map.of(), "frob");
+        CliRun option = CliRun.of(Map.of(), "--frob");
+
+        assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("tally: unknown command 'frob'\n\n" + Usage.GENERAL);
+        assertThat(option.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(option.err()).isEqualTo("tally: unknown option --frob\n\n" + Usage.GENERAL);
     }
 
     @Test
     void aWrongCommandLineExitsSixtyFourAndPointsToTheHelp() {
         CliRun run = CliRun.of(Map.of(), "upload", "f.ndjson");
-        CliRun unknown = CliRun.of(Map.of(), "jobz");
 
         assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(run.out()).isEmpty();
         assertThat(run.errLines())
                 .containsExactly("tally: --dataset is required", "Run 'tally upload --help' for usage.");
-        assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
-        assertThat(unknown.errLines())
-                .containsExactly("tally: unknown command 'jobz'", "Run 'tally --help' for usage.");
     }
 
     @Test

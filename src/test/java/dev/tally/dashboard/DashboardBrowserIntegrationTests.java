@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -88,29 +89,37 @@ class DashboardBrowserIntegrationTests {
     @Test
     void theJobPageFollowsARunningUploadToItsEnd() throws Exception {
         String job;
+        JsonNode last;
         try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10")) {
-            job = upload.nextEvent(WAIT).get("job").asString();
+            JsonNode started = upload.nextEvent(WAIT);
+            job = started.get("job").asString();
             browser.open(base() + "/#/jobs/" + job);
             signIn(TestTokens.ADMIN);
             await("[data-test=job-status]", "running"::equals);
 
             // One chunk at a time, so that the page sees each (none is merged).
             upload.send(Things.lines(1, 15)); // chunk 1: lines 1-10, 5 skipped
+            JsonNode first = upload.nextEvent(WAIT);
             await("[data-test=chunks]", "1"::equals);
             assertThat(pageTotals()).isEqualTo(counts(10, 9, 1, 0));
             assertThat(text("[data-test=lines-done]")).isEqualTo("up to line 10");
+            assertTimingOf(started, first);
 
             upload.send(Things.lines(16, 25)); // chunk 2: lines 11-21, 17 rejected
+            JsonNode second = upload.nextEvent(WAIT);
             await("[data-test=chunks]", "2"::equals);
             assertThat(pageTotals()).isEqualTo(counts(20, 18, 1, 1));
+            // Duration, rate and lines follow the events, not the document read when the page opened.
+            assertThat(text("[data-test=lines-done]")).isEqualTo("up to line 21");
+            assertTimingOf(started, second);
             // The row log's tables follow the running job.
             awaitRows("skipped", List.of("5"));
             awaitRows("rejected", List.of("17"));
 
             upload.send(Things.lines(26, 45));
             upload.finish();
-            assertThat(upload.remainingEvents(WAIT).getLast().get("event").asString())
-                    .isEqualTo("completed");
+            last = upload.remainingEvents(WAIT).getLast();
+            assertThat(last.get("event").asString()).isEqualTo("completed");
         }
 
         await("[data-test=job-status]", "completed"::equals);
@@ -125,6 +134,9 @@ class DashboardBrowserIntegrationTests {
         assertThat(pageTotals()).isEqualTo(totals);
         assertThat(text("[data-test=chunks]")).isEqualTo("5");
         assertThat(text("[data-test=error]")).isEqualTo("none");
+        assertThat(text("[data-test=lines-done]")).isEqualTo("up to line 45");
+        assertThat(attribute("[data-test=duration]", "data-duration-ms"))
+                .isEqualTo(last.get("durationMs").asString());
         // A chunked body announces no length: the page shows the bytes read, all of them in the end.
         assertThat(document.get("bytesTotal").isNull()).isTrue();
         assertThat(document.get("bytesRead").asLong()).isEqualTo(utf8Length(Things.lines(1, 45)));
@@ -140,6 +152,21 @@ class DashboardBrowserIntegrationTests {
         awaitRows("skipped", List.of("5", "30"));
         assertThat(column("skipped", "code")).containsExactly("exists", "exists");
         assertThat(column("skipped", "key")).containsExactly("{\"id\":5}", "{\"id\":30}");
+        // A skipped line has a reason and no message of its own: the reason is said in words.
+        assertThat(column("skipped", "message"))
+                .containsExactly(
+                        "the key exists; onConflict=skip leaves the stored row as it is",
+                        "the key exists; onConflict=skip leaves the stored row as it is");
+        assertThat(texts("#skipped-rows th")).containsExactly("Line", "Reason", "Message", "Key");
+        assertThat(texts("#rejected-rows th")).containsExactly("Line", "Code", "Message", "Key", "Text");
+        for (String outcome : List.of("skipped", "rejected")) {
+            // Line, code or reason, and key: each column as wide as its widest cell, padding (2 × 8 px) aside.
+            for (int column : List.of(1, 2, 4)) {
+                assertThat(spareWidth(outcome, column))
+                        .as(outcome + " column " + column)
+                        .isBetween(15.0, 17.0);
+            }
+        }
         assertThat(browser.script("return document.querySelector('#rejected-rows [data-test=download]').href"))
                 .isEqualTo(base() + "/v1/jobs/" + job + "/rows?outcome=rejected");
 
@@ -261,6 +288,33 @@ class DashboardBrowserIntegrationTests {
         await("#notice", text -> text.startsWith("Not found (404): Unknown job"));
         assertThat(browser.script("return document.getElementById('signin').hidden"))
                 .isEqualTo(true);
+    }
+
+    /**
+     * Duration and rate on the page as the events give them: from the job's start to the chunk's
+     * commit, and the lines received over that time, as the service computes them for a finished job.
+     */
+    private static void assertTimingOf(JsonNode started, JsonNode chunk) {
+        long durationMs = Math.max(
+                1,
+                Instant.parse(chunk.get("committedAt").asString()).toEpochMilli()
+                        - Instant.parse(started.get("startedAt").asString()).toEpochMilli());
+        double rowsPerSecond = chunk.at("/totals/received").asLong() * 1000.0 / durationMs;
+        assertThat(attribute("[data-test=duration]", "data-duration-ms")).isEqualTo(Long.toString(durationMs));
+        assertThat(Double.parseDouble(attribute("[data-test=rows-per-second]", "data-rows-per-second")))
+                .isEqualTo(rowsPerSecond);
+    }
+
+    /** How much wider the table's column (1-based) is than the widest content of its cells. */
+    private static double spareWidth(String outcome, int column) {
+        return ((Number) browser.script("""
+                        const cells = [...document.querySelectorAll(arguments[0])];
+                        const range = document.createRange();
+                        const content = Math.max(...cells.map(cell => {
+                          range.selectNodeContents(cell);
+                          return range.getBoundingClientRect().width;
+                        }));
+                        return cells[0].getBoundingClientRect().width - content;""", "#" + outcome + "-rows tr > :nth-child(" + column + ")")).doubleValue();
     }
 
     private void signIn(String token) throws InterruptedException {
