@@ -1,5 +1,7 @@
 package dev.tally.ingest;
 
+import dev.tally.events.JobEvent;
+import dev.tally.events.JobHistory;
 import dev.tally.job.JobDocument;
 import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;

@@ -1,12 +1,14 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
 import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.UploadClient;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;

@@ -9,6 +9,8 @@ import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.job.JobSettings;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
