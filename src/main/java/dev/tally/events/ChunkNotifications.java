@@ -1,5 +1,6 @@
 package dev.tally.events;
 
+import dev.tally.job.LedgerChannel;
 import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
@@ -20,7 +21,7 @@ import reactor.util.retry.Retry;
 
 /**
  * The notices that a job committed a chunk or ended, from any instance: one connection of its own
- * (not from the pool) listens on {@value #CHANNEL} for payloads {@code <job id>:<chunk>} and
+ * (not from the pool) listens on the {@link LedgerChannel} for payloads {@code <job id>:<chunk>} and
  * {@code <job id>:end}, sent by the ledger's statement and the job's final update, and delivered
  * at their commit. A notice is only a hint to read the ledger: when the connection breaks it is
  * opened again with backoff, and every follower is woken then, since notices may have been lost.
@@ -28,7 +29,7 @@ import reactor.util.retry.Retry;
 @Component
 class ChunkNotifications implements DisposableBean {
 
-    static final String CHANNEL = "tally_chunks";
+    private static final String CHANNEL = LedgerChannel.NAME;
 
     private static final Logger log = LoggerFactory.getLogger(ChunkNotifications.class);
 

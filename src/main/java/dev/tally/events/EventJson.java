@@ -55,7 +55,7 @@ public final class EventJson {
                 data.set("totals", json.valueToTree(e.totals()));
                 data.put("chunks", e.chunks());
                 data.put("durationMs", e.durationMs());
-                data.put("rowsPerSecond", Math.round(e.rowsPerSecond() * 10) / 10.0);
+                data.put("rowsPerSecond", e.rowsPerSecond());
                 data.set("error", json.valueToTree(e.error()));
                 if (e.committed() != null) {
                     data.put("committed", e.committed());
@@ -75,13 +75,13 @@ public final class EventJson {
         for (LoggedRow row : rows) {
             ObjectNode node = array.addObject().put("line", row.line());
             if (row.outcome() == LoggedRow.Outcome.SKIPPED) {
-                node.set("key", row.key() == null ? null : json.readTree(row.key()));
+                node.set("key", row.key() == null ? null : row.key().json());
                 node.put("reason", row.reason());
             } else {
                 node.put("code", row.reason());
                 node.put("message", row.message());
                 if (row.key() != null) {
-                    node.set("key", json.readTree(row.key()));
+                    node.set("key", row.key().json());
                 }
             }
         }

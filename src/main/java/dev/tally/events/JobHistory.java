@@ -3,7 +3,6 @@ package dev.tally.events;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobDocument;
-import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.TallyProperties;
@@ -12,7 +11,6 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 
 /**
  * A job's events read back from its row and its ledger, with the ids its uploader saw: {@code job}
@@ -47,23 +45,45 @@ public class JobHistory {
         if (after >= upTo) {
             return Flux.empty();
         }
-        return ledger.progress(job, after).flatMapMany(before -> {
-            int[] read = {after};
-            Counts[] totals = {before.totals()};
+        return ledger.progress(job, after)
+                .flatMapMany(before -> new Reading(job, after, upTo, before.totals()).events());
+    }
+
+    /**
+     * One reading of a job's chunks, page after page: the last chunk read and the totals so far.
+     * Its pages and events come one at a time, each after the one before, so plain fields do.
+     */
+    private final class Reading {
+
+        private final UUID job;
+        private final int upTo;
+        private int read;
+        private Counts totals;
+
+        Reading(UUID job, int after, int upTo, Counts totals) {
+            this.job = job;
+            this.upTo = upTo;
+            this.read = after;
+            this.totals = totals;
+        }
+
+        Flux<JobEvent.ChunksCommitted> events() {
             // One row more than an event lists, so that the event knows it was truncated.
             Mono<List<ChunkRecord>> page = Mono.defer(() -> ledger.chunks(
-                                    job, maxRowsPerEvent + 1, read[0], (int) Math.min(upTo, (long) read[0] + PAGE))
+                                    job, maxRowsPerEvent + 1, read, (int) Math.min(upTo, (long) read + PAGE))
                             .collectList())
-                    .doOnNext(records -> read[0] =
-                            records.isEmpty() ? upTo : records.getLast().chunk());
+                    .doOnNext(records ->
+                            read = records.isEmpty() ? upTo : records.getLast().chunk());
             return page.repeat()
-                    .takeUntil(records -> records.size() < PAGE || read[0] >= upTo)
+                    .takeUntil(records -> records.size() < PAGE || read >= upTo)
                     .concatMapIterable(records -> records, 1)
-                    .map(record -> {
-                        totals[0] = totals[0].plus(record.counts());
-                        return JobEvent.ChunksCommitted.of(record, totals[0], maxRowsPerEvent);
-                    });
-        });
+                    .map(this::event);
+        }
+
+        private JobEvent.ChunksCommitted event(ChunkRecord record) {
+            totals = totals.plus(record.counts());
+            return JobEvent.ChunksCommitted.of(record, totals, maxRowsPerEvent);
+        }
     }
 
     static JobEvent.Started started(JobDocument job) {
@@ -84,7 +104,7 @@ public class JobHistory {
      */
     static JobEvent.Ended ended(JobDocument job) {
         Counts totals = job.totals();
-        JobStatus status = JobStatus.of(job.status());
+        JobStatus status = job.status();
         Boolean committed = job.atomic() || job.dryRun() ? status == JobStatus.COMPLETED && !job.dryRun() : null;
         return new JobEvent.Ended(
                 job.job(),
@@ -94,18 +114,7 @@ public class JobHistory {
                 job.chunks(),
                 job.durationMs(),
                 job.rowsPerSecond(),
-                error(job.error()),
+                job.error(),
                 committed);
-    }
-
-    private static JobError error(JsonNode error) {
-        if (error == null || error.isNull()) {
-            return null;
-        }
-        JsonNode line = error.path("line");
-        return new JobError(
-                error.path("code").asString(null),
-                error.path("message").asString(null),
-                line.isNumber() ? line.asLong() : null);
     }
 }

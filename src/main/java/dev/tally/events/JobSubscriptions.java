@@ -32,7 +32,7 @@ class JobSubscriptions {
      * subscription is released when the subscriber cancels: its client has gone.
      */
     Flux<JobEvent> events(JobDocument job, long after) {
-        return Flux.defer(() -> JobStatus.of(job.status()) != JobStatus.RUNNING
+        return Flux.defer(() -> job.status() != JobStatus.RUNNING
                         ? history.ofEnded(job)
                         : Mono.justOrEmpty(uploads.follow(job.job(), after))
                                 .switchIfEmpty(tails.follow(job.job(), after))

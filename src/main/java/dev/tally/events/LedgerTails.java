@@ -9,9 +9,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Followers of jobs whose uploads run on other instances: one reader of each such job's ledger
@@ -30,6 +33,8 @@ class LedgerTails {
     private final ChunkNotifications notifications;
     private final Duration safetyPoll;
     private final int maxRowsPerEvent;
+    // Ticks the safety poll.
+    private final Scheduler timer;
     // The followers of each job read here. Guarded by this, which is taken before a Followers' lock,
     // never after.
     private final Map<UUID, Followers> tails = new HashMap<>();
@@ -46,6 +51,7 @@ class LedgerTails {
         this.notifications = notifications;
         this.safetyPoll = properties.events().safetyPoll();
         this.maxRowsPerEvent = properties.ingest().maxRowsPerEvent();
+        this.timer = Schedulers.parallel();
     }
 
     /**
@@ -87,18 +93,19 @@ class LedgerTails {
     }
 
     private Flux<JobEvent> read(UUID job, int published, Followers followers) {
-        int[] read = {published};
+        // The last chunk published: each round reads on from it, one round at a time.
+        AtomicInteger read = new AtomicInteger(published);
         Flux<JobEvent> round = jobs.find(job).flatMapMany(now -> {
             // The row is read first: once it says ended, the ledger holds every chunk.
-            boolean ended = JobStatus.of(now.status()) != JobStatus.RUNNING;
-            Flux<JobEvent> chunks = Flux.defer(() -> history.chunks(job, read[0], Integer.MAX_VALUE))
-                    .doOnNext(chunk -> read[0] = chunk.lastChunk())
+            boolean ended = now.status() != JobStatus.RUNNING;
+            Flux<JobEvent> chunks = Flux.defer(() -> history.chunks(job, read.get(), Integer.MAX_VALUE))
+                    .doOnNext(chunk -> read.set(chunk.lastChunk()))
                     .cast(JobEvent.class);
             return ended ? chunks.concatWith(Mono.fromSupplier(() -> JobHistory.ended(now))) : chunks;
         });
         // Listening starts before the first read: a chunk it misses notifies after it.
         Flux<Object> wakeUps = Flux.<Object>merge(
-                        notifications.of(job), Flux.interval(safetyPoll, safetyPoll), Mono.just("first"))
+                        notifications.of(job), Flux.interval(safetyPoll, safetyPoll, timer), Mono.just("first"))
                 .onBackpressureLatest();
         return wakeUps.takeWhile(wakeUp -> !closeIfIdle(followers))
                 .concatMap(wakeUp -> round, 1)

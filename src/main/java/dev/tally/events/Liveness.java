@@ -1,6 +1,6 @@
 package dev.tally.events;
 
-import dev.tally.job.Jobs;
+import dev.tally.job.LostJobs;
 import dev.tally.system.JobLog;
 import dev.tally.system.Periodic;
 import dev.tally.system.TallyProperties;
@@ -24,12 +24,12 @@ class Liveness implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(Liveness.class);
 
-    private final Jobs jobs;
+    private final LostJobs jobs;
     private final RunningUploads uploads;
     private final TallyProperties.Liveness liveness;
     private volatile Disposable schedule;
 
-    Liveness(Jobs jobs, RunningUploads uploads, TallyProperties properties) {
+    Liveness(LostJobs jobs, RunningUploads uploads, TallyProperties properties) {
         this.jobs = jobs;
         this.uploads = uploads;
         this.liveness = properties.liveness();
