@@ -129,6 +129,7 @@ public sealed interface JobEvent {
     /**
      * The final event, named after the status.
      *
+     * @param rowsPerSecond as {@link dev.tally.job.JobDocument#rowsPerSecond} gives it: to one decimal
      * @param committed for atomic and dry-run jobs, whether the work was kept; null otherwise
      */
     record Ended(
