@@ -3,9 +3,6 @@ package dev.tally.dataset;
 import dev.tally.access.Access;
 import dev.tally.access.Caller;
 import dev.tally.system.Problems;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -15,7 +12,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /v1/datasets} and {@code GET /v1/datasets/{name}}: what may be uploaded where. */
 @RestController
-class DatasetController {
+class DatasetController implements DatasetsApi {
 
     private final Datasets datasets;
 
@@ -23,10 +20,9 @@ class DatasetController {
         this.datasets = datasets;
     }
 
+    @Override
     @GetMapping("/v1/datasets")
-    @Operation(operationId = "listDatasets", summary = "The configured datasets")
-    Map<String, List<DatasetDocument>> list(
-            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    public Map<String, List<DatasetDocument>> list(@RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return Map.of(
                 "datasets",
                 datasets.all().stream()
@@ -35,16 +31,9 @@ class DatasetController {
                         .toList());
     }
 
+    @Override
     @GetMapping("/v1/datasets/{name}")
-    @Operation(
-            operationId = "showDataset",
-            summary = "A dataset: table, key, columns, allowed policies",
-            responses = {
-                @ApiResponse(responseCode = "200", description = "The dataset"),
-                @ApiResponse(responseCode = "404", description = "Unknown dataset")
-            })
-    DatasetDocument show(
-            @PathVariable String name, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    public DatasetDocument show(@PathVariable String name, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         Access.requireReadOrWrite(caller, name);
         return datasets.find(name).map(DatasetDocument::of).orElseThrow(() -> Problems.unknownDataset(name));
     }

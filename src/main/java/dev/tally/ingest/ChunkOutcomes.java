@@ -6,6 +6,7 @@ import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.LoggedRow;
 import dev.tally.job.LoggedRow.Outcome;
+import dev.tally.job.RowKey;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.ParsedLine.Row;
 import dev.tally.record.RejectCode;
@@ -35,7 +36,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, bo
         boolean refused = false;
         List<LoggedRow> log = new ArrayList<>();
         for (ParsedLine.Reject reject : chunk.rejects()) {
-            String key = reject.key() == null ? null : json.writeValueAsString(reject.key());
+            RowKey key = RowKey.parse(reject.key() == null ? null : json.writeValueAsString(reject.key()), json);
             log.add(new LoggedRow(
                     reject.line(), Outcome.REJECTED, reject.code().code(), key, reject.message(), text(reject.text())));
         }
@@ -44,7 +45,12 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, bo
                 case RowOutcome.Skipped s -> {
                     skipped++;
                     log.add(new LoggedRow(
-                            s.row().line(), Outcome.SKIPPED, s.reason(), key(s.row(), schema, json), null, null));
+                            s.row().line(),
+                            Outcome.SKIPPED,
+                            s.reason(),
+                            RowKey.parse(key(s.row(), schema, json), json),
+                            null,
+                            null));
                 }
                 case RowOutcome.Rejected r -> {
                     refused |= r.code() == RejectCode.CONSTRAINT_VIOLATION || r.code() == RejectCode.DB_ERROR;
@@ -52,7 +58,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, bo
                             r.row().line(),
                             Outcome.REJECTED,
                             r.code().code(),
-                            key(r.row(), schema, json),
+                            RowKey.parse(key(r.row(), schema, json), json),
                             r.message(),
                             text(r.row().text())));
                 }

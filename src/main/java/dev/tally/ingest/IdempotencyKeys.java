@@ -1,5 +1,7 @@
 package dev.tally.ingest;
 
+import dev.tally.events.JobEvent;
+import dev.tally.events.JobHistory;
 import dev.tally.job.JobDocument;
 import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
@@ -67,7 +69,7 @@ class IdempotencyKeys {
                         "Idempotency-Key '%s' belongs to job %s, sent with other settings: %s. Send it again with the first upload's settings, or use a new key"
                                 .formatted(key, job.job(), String.join(", ", differences))));
             }
-            JobStatus status = JobStatus.of(job.status());
+            JobStatus status = job.status();
             if (status == JobStatus.RUNNING) {
                 return Mono.error(stillRunning(key, job.job()));
             }
@@ -108,8 +110,7 @@ class IdempotencyKeys {
         return status == JobStatus.ABORTED
                 || (status == JobStatus.FAILED
                         && job.error() != null
-                        && DatabaseRetry.DatabaseGone.CODE.equals(
-                                job.error().path("code").asString(null)));
+                        && DatabaseRetry.DatabaseGone.CODE.equals(job.error().code()));
     }
 
     /** The settings that decide what a line does; chunkSize only groups lines, so it may differ. */

@@ -5,16 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.stereotype.Component;
 
-/** The gauges read from this instance's running uploads and job subscriptions when scraped. */
+/** The gauge read from this instance's running uploads when scraped. */
 @Component
 class IngestGauges implements MeterBinder {
 
     private final Uploads uploads;
-    private final JobSubscriptions subscriptions;
 
-    IngestGauges(Uploads uploads, JobSubscriptions subscriptions) {
+    IngestGauges(Uploads uploads) {
         this.uploads = uploads;
-        this.subscriptions = subscriptions;
     }
 
     @Override
@@ -22,9 +20,6 @@ class IngestGauges implements MeterBinder {
         Gauge.builder("tally.jobs.active", uploads, running -> running.runningJobs()
                         .size())
                 .description("Uploads running on this instance")
-                .register(registry);
-        Gauge.builder("tally.subscribers.active", subscriptions, JobSubscriptions::active)
-                .description("Subscribers to GET /v1/jobs/{id}/events on this instance")
                 .register(registry);
     }
 }

@@ -2,6 +2,10 @@ package dev.tally.ingest;
 
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
+import dev.tally.events.EventFeed;
+import dev.tally.events.Follow;
+import dev.tally.events.Followers;
+import dev.tally.events.JobEvent;
 import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;

@@ -1,6 +1,9 @@
 package dev.tally.ingest;
 
 import dev.tally.dataset.Dataset;
+import dev.tally.events.Follow;
+import dev.tally.events.JobEvent;
+import dev.tally.events.RunningUploads;
 import dev.tally.job.JobCancelRequested;
 import dev.tally.job.JobProgress;
 import dev.tally.job.JobSettings;
@@ -41,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ended {@code aborted}; the wait is bounded by {@code spring.lifecycle.timeout-per-shutdown-phase}.
  */
 @Component
-class Uploads implements SmartLifecycle {
+class Uploads implements SmartLifecycle, RunningUploads {
 
     private static final Logger log = LoggerFactory.getLogger(Uploads.class);
 
@@ -216,13 +219,14 @@ class Uploads implements SmartLifecycle {
         }
     }
 
-    /** The jobs whose uploads run on this instance. */
-    Set<UUID> runningJobs() {
+    @Override
+    public Set<UUID> runningJobs() {
         return Set.copyOf(running.keySet());
     }
 
     /** Follows the job's upload when it runs on this instance ({@link Upload#follow}). */
-    Optional<Follow> follow(UUID job, long after) {
+    @Override
+    public Optional<Follow> follow(UUID job, long after) {
         return Optional.ofNullable(running.get(job)).flatMap(upload -> upload.follow(after));
     }
 

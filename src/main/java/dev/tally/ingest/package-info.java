@@ -1,6 +1,6 @@
 /**
- * The upload: the route, the pipeline from request body to committed chunks, and the job's events.
- * Every line is accounted for, chunks commit in file order, and no event is published before its
+ * The upload: the route and the pipeline from request body to committed chunks, publishing the job's
+ * events. Every line is accounted for, chunks commit in file order, and no event is published before its
  * chunk committed, except in an atomic or dry-run upload: one transaction, whose final event says
  * whether it was kept.
  */

@@ -18,8 +18,8 @@ import reactor.core.publisher.Mono;
  * and one round trip however many lines were skipped or rejected. The same statement reads
  * whether the job's cancel was requested, so that the instance running an upload learns of a
  * cancel taken by any instance at no extra cost, and notifies followers on other instances
- * ({@code <job id>:<chunk>} on channel {@code tally_chunks}), which PostgreSQL delivers only if
- * the chunk commits.
+ * ({@code <job id>:<chunk>} on the {@link LedgerChannel}), which PostgreSQL delivers only if the
+ * chunk commits.
  */
 public final class ChunkLedger {
 
@@ -34,10 +34,10 @@ public final class ChunkLedger {
                 FROM unnest($11::bigint[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
                      AS r(line, outcome, reason, key, message, text)
             ), notified AS (
-                SELECT pg_notify('tally_chunks', $1::text || ':' || $2::text)
+                SELECT pg_notify('%s', $1::text || ':' || $2::text)
             )
             SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM tally.job, notified WHERE id = $1
-            """;
+            """.formatted(LedgerChannel.NAME);
 
     private static final String LOCK_WAIT_SQL = "SELECT set_config('lock_timeout', $1, true)";
 
@@ -74,6 +74,10 @@ public final class ChunkLedger {
                 .flatMap(inserted -> Mono.from(connection.rollbackTransaction()).thenReturn(inserted == 0));
     }
 
+    private static String keyText(LoggedRow row) {
+        return row.key() == null ? null : row.key().text();
+    }
+
     /** A chunk as its ledger row was written, and whether a cancel of its job has been requested. */
     public record Recorded(ChunkRecord chunk, boolean cancelRequested) {}
 
@@ -103,7 +107,7 @@ public final class ChunkLedger {
                         .outcome()
                         .wireName()))
                 .bind("$13", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).reason()))
-                .bind("$14", BinaryArrays.of(Element.JSONB, n, i -> rows.get(i).key()))
+                .bind("$14", BinaryArrays.of(Element.JSONB, n, i -> keyText(rows.get(i))))
                 .bind("$15", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).message()))
                 .bind("$16", BinaryArrays.of(Element.TEXT, n, i -> rows.get(i).text()))
                 .bind("$17", chunk.bytesRead())

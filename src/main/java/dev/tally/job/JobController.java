@@ -3,11 +3,6 @@ package dev.tally.job;
 import dev.tally.access.Access;
 import dev.tally.access.Caller;
 import dev.tally.system.Problems;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -29,47 +24,31 @@ import reactor.core.publisher.Mono;
  * /v1/jobs/{id}}, which cancels a running job.
  */
 @RestController
-class JobController {
+class JobController implements JobsApi {
 
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 1000;
-    private static final int MAX_ROWS = 10_000;
 
     private final Jobs jobs;
+    private final RowLog rowLog;
     private final ApplicationEventPublisher events;
 
-    JobController(Jobs jobs, ApplicationEventPublisher events) {
+    JobController(Jobs jobs, RowLog rowLog, ApplicationEventPublisher events) {
         this.jobs = jobs;
+        this.rowLog = rowLog;
         this.events = events;
     }
 
     /** {@code {"jobs":[…]}}, newest first. */
     record JobList(List<JobDocument> jobs) {}
 
+    @Override
     @GetMapping("/v1/jobs")
-    @Operation(
-            operationId = "listJobs",
-            summary = "Jobs, newest first",
-            responses = {
-                @ApiResponse(responseCode = "200", description = "The jobs"),
-                @ApiResponse(responseCode = "400", description = "Bad status or limit")
-            })
-    Mono<JobList> list(
-            @Parameter(description = "Only this dataset's jobs") @RequestParam(required = false) String dataset,
-            @Parameter(
-                            description = "Only jobs with this status",
-                            schema =
-                                    @Schema(
-                                            allowableValues = {"running", "completed", "failed", "cancelled", "aborted"
-                                            }))
-                    @RequestParam(required = false)
-                    String status,
-            @Parameter(
-                            description = "Most jobs listed",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "1000", defaultValue = "50"))
-                    @RequestParam(required = false)
-                    String limit,
-            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    public Mono<JobList> list(
+            @RequestParam(required = false) String dataset,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String limit,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         if (dataset != null) {
             Access.requireRead(caller, dataset);
         }
@@ -105,16 +84,9 @@ class JobController {
                 name, "%s must be a whole number from 1 to %d, not '%s'".formatted(name, max, text));
     }
 
+    @Override
     @GetMapping("/v1/jobs/{id}")
-    @Operation(
-            operationId = "showJob",
-            summary = "A job: status, settings, totals, timing",
-            responses = {
-                @ApiResponse(responseCode = "200", description = "The job"),
-                @ApiResponse(responseCode = "404", description = "Unknown job")
-            })
-    Mono<JobDocument> show(
-            @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    public Mono<JobDocument> show(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return jobs.find(id, caller::canRead);
     }
 
@@ -122,17 +94,10 @@ class JobController {
      * 202 with the job as it was when the cancel was recorded; the job stops after its chunks in
      * flight. 404 for an unknown job, 409 for one that already ended.
      */
+    @Override
     @DeleteMapping("/v1/jobs/{id}")
-    @Operation(
-            operationId = "cancelJob",
-            summary = "Cancel a running job: it stops after its chunks in flight, status cancelled",
-            responses = {
-                @ApiResponse(responseCode = "202", description = "Cancel recorded; the job as it was then"),
-                @ApiResponse(responseCode = "404", description = "Unknown job"),
-                @ApiResponse(responseCode = "409", description = "The job already ended")
-            })
-    Mono<ResponseEntity<JobDocument>> cancel(
-            @PathVariable String id, @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    public Mono<ResponseEntity<JobDocument>> cancel(
+            @PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         UUID job = Problems.jobId(id);
         return jobs.find(id, caller::knows)
                 .doOnNext(found -> Access.requireWrite(caller, found.dataset()))
@@ -148,43 +113,18 @@ class JobController {
                         }));
     }
 
+    @Override
     @GetMapping(value = "/v1/jobs/{id}/rows", produces = "application/x-ndjson")
-    @Operation(
-            operationId = "jobRows",
-            summary = "The job's row log: its skipped and rejected lines, with their text",
-            responses = {
-                @ApiResponse(
-                        responseCode = "200",
-                        description = "One row-log object per line",
-                        content =
-                                @Content(
-                                        mediaType = "application/x-ndjson",
-                                        schema = @Schema(implementation = RowLogEntry.class))),
-                @ApiResponse(responseCode = "400", description = "Bad outcome, after or limit"),
-                @ApiResponse(responseCode = "404", description = "Unknown job")
-            })
-    Flux<RowLogEntry> rows(
+    public Flux<RowLogEntry> rows(
             @PathVariable String id,
-            @Parameter(
-                            description = "Only rows with this outcome (default: both)",
-                            schema = @Schema(allowableValues = {"skipped", "rejected"}))
-                    @RequestParam(required = false)
-                    String outcome,
-            @Parameter(
-                            description = "Only rows after this line: the last line of the previous page (default: 0)",
-                            schema = @Schema(type = "integer", format = "int64", minimum = "0"))
-                    @RequestParam(required = false)
-                    String after,
-            @Parameter(
-                            description = "At most this many rows (default: all)",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "" + MAX_ROWS))
-                    @RequestParam(required = false)
-                    String limit,
-            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+            @RequestParam(required = false) String outcome,
+            @RequestParam(required = false) String after,
+            @RequestParam(required = false) String limit,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
         long afterLine = after == null ? 0 : afterLine(after);
         Integer most = limit == null ? null : whole("limit", limit, MAX_ROWS);
-        return jobs.find(id, caller::canRead).flatMapMany(found -> jobs.rows(found.job(), wanted, afterLine, most));
+        return jobs.find(id, caller::canRead).flatMapMany(found -> rowLog.rows(found.job(), wanted, afterLine, most));
     }
 
     private static long afterLine(String text) {
@@ -212,8 +152,8 @@ class JobController {
                 HttpStatus.CONFLICT,
                 "Job already ended",
                 "Job %s already ended: it is %s; only a running job can be cancelled"
-                        .formatted(document.job(), document.status()));
-        problem.getBody().setProperty("jobStatus", document.status());
+                        .formatted(document.job(), document.status().wireName()));
+        problem.getBody().setProperty("jobStatus", document.status().wireName());
         return problem;
     }
 }

@@ -4,13 +4,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
-import tools.jackson.databind.JsonNode;
 
 /**
  * A job as {@code GET /v1/jobs/{id}} shows it: status, settings, totals and timing.
  *
  * @param durationMs from start to end, or to now while it runs
- * @param rowsPerSecond lines received per second over that time
+ * @param rowsPerSecond lines received per second over that time, to one decimal
  * @param bytesRead the body's bytes, as sent, that its committed chunks came from (read ahead of
  *     them by at most what the pipeline buffers); all of them once the upload completed
  * @param bytesTotal the body's announced length ({@code Content-Length}), null when it had none
@@ -18,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 public record JobDocument(
         UUID job,
         String dataset,
-        String status,
+        JobStatus status,
         String onConflict,
         int chunkSize,
         Long maxRejects,
@@ -33,15 +32,18 @@ public record JobDocument(
         double rowsPerSecond,
         long bytesRead,
         Long bytesTotal,
-        JsonNode error) {
+        JobError error) {
 
     /** A job's duration in milliseconds, at least 1: the final event's and the document's. */
     public static long durationMs(Instant startedAt, Instant endedAt) {
         return Math.max(1, Duration.between(startedAt, endedAt).toMillis());
     }
 
-    /** Lines received per second over {@code durationMs}: the final event's and the document's. */
+    /**
+     * Lines received per second over {@code durationMs}, rounded to one decimal: the final event's
+     * and the document's, so that a replayed final event equals the live one.
+     */
     public static double rowsPerSecond(Counts totals, long durationMs) {
-        return totals.received() * 1000.0 / durationMs;
+        return Math.round(totals.received() * 1000.0 / durationMs * 10) / 10.0;
     }
 }

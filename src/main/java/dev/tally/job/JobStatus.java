@@ -1,5 +1,6 @@
 package dev.tally.job;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /** A job's lifecycle: {@code running}, then exactly one final status. */
@@ -10,6 +11,8 @@ public enum JobStatus {
     CANCELLED,
     ABORTED;
 
+    /** The status as API.md and {@code tally.job} spell it. */
+    @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

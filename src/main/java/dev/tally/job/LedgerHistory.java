@@ -10,18 +10,16 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /** A job's ledger read back: how far it got, to resume it, and its chunks, to replay their events. */
 @Component
 public class LedgerHistory {
 
     private static final String PROGRESS_SQL = """
-            SELECT coalesce(max(chunk), 0) AS chunks, coalesce(max(last_line), 0) AS last_line,
-                   coalesce(sum(received), 0) AS received, coalesce(sum(inserted), 0) AS inserted,
-                   coalesce(sum(updated), 0) AS updated, coalesce(sum(unchanged), 0) AS unchanged,
-                   coalesce(sum(skipped), 0) AS skipped, coalesce(sum(rejected), 0) AS rejected
+            SELECT coalesce(max(chunk), 0) AS chunks, coalesce(max(last_line), 0) AS last_line, %s
             FROM tally.chunk WHERE job_id = $1 AND chunk <= $2
-            """;
+            """.formatted(LedgerSums.COUNTS);
 
     // Each chunk with the first $2 rows of its row log of each outcome; the range scan uses the
     // row log's primary key (job_id, line).
@@ -40,9 +38,11 @@ public class LedgerHistory {
             """;
 
     private final DatabaseClient db;
+    private final JsonMapper json;
 
-    LedgerHistory(DatabaseClient db) {
+    LedgerHistory(DatabaseClient db, JsonMapper json) {
         this.db = db;
+        this.json = json;
     }
 
     /** The chunks, last line and totals the ledger holds for the job; {@link JobProgress#NONE} for none. */
@@ -56,9 +56,9 @@ public class LedgerHistory {
                 .bind("$1", job)
                 .bind("$2", upTo)
                 .map(row -> new JobProgress(
-                        number(row, "chunks").intValue(),
-                        number(row, "last_line").longValue(),
-                        counts(row)))
+                        (int) LedgerSums.number(row, "chunks"),
+                        LedgerSums.number(row, "last_line"),
+                        LedgerSums.counts(row)))
                 .one();
     }
 
@@ -79,7 +79,7 @@ public class LedgerHistory {
                         row.get("last_line", Long.class),
                         row.get("bytes_read", Long.class),
                         row.get("committed_at", OffsetDateTime.class).toInstant(),
-                        counts(row),
+                        LedgerSums.counts(row),
                         loggedRow(row)))
                 .all()
                 .bufferUntilChanged(Entry::chunk)
@@ -109,7 +109,7 @@ public class LedgerHistory {
             Counts counts,
             LoggedRow row) {}
 
-    private static LoggedRow loggedRow(Readable row) {
+    private LoggedRow loggedRow(Readable row) {
         Long line = row.get("line", Long.class);
         if (line == null) {
             return null;
@@ -121,22 +121,8 @@ public class LedgerHistory {
                 line,
                 outcome,
                 row.get("reason", String.class),
-                row.get("key", String.class),
+                RowKey.parse(row.get("key", String.class), json),
                 row.get("message", String.class),
                 null);
-    }
-
-    private static Counts counts(Readable row) {
-        return new Counts(
-                number(row, "received").longValue(),
-                number(row, "inserted").longValue(),
-                number(row, "updated").longValue(),
-                number(row, "unchanged").longValue(),
-                number(row, "skipped").longValue(),
-                number(row, "rejected").longValue());
-    }
-
-    private static Number number(Readable row, String column) {
-        return (Number) row.get(column);
     }
 }

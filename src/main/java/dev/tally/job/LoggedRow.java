@@ -4,10 +4,10 @@ package dev.tally.job;
  * One line of the row log: a skipped or rejected line.
  *
  * @param reason for a skipped line {@code exists} or {@code stale}; for a rejected one its code
- * @param key the line's key as a JSON object, or null when it could not be read
+ * @param key the line's key, or null when it could not be read
  * @param text the line as sent, for rejected lines; null for skipped ones
  */
-public record LoggedRow(long line, Outcome outcome, String reason, String key, String message, String text) {
+public record LoggedRow(long line, Outcome outcome, String reason, RowKey key, String message, String text) {
 
     public enum Outcome {
         SKIPPED,

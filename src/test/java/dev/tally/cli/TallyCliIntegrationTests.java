@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
-import dev.tally.ingest.Things;
+import dev.tally.testing.Things;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

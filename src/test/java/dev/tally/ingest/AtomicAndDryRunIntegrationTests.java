@@ -1,12 +1,13 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
 import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
@@ -34,8 +34,7 @@ import tools.jackson.databind.JsonNode;
  * the end, or rolled back on failure and always for a dry run; checked in the table, the job, its
  * ledger and its row log.
  */
-@TallyIntegrationTest
-class AtomicAndDryRunIntegrationTests {
+class AtomicAndDryRunIntegrationTests extends ServiceIntegrationTest {
 
     private static final List<String> BEFORE = List.of("1|a|one|1||1", "2|b|two|2||1");
 
@@ -57,16 +56,8 @@ class AtomicAndDryRunIntegrationTests {
             "{\"id\":2,\"label\":\"two\",\"version\":1}",
             "{\"id\":8,\"label\":\"eight\",\"version\":3}");
 
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
     @BeforeEach
     void twoExistingThings() {
-        client = new UploadClient(port);
         Things.twoExisting(db);
     }
 

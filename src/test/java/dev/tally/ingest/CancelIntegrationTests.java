@@ -3,14 +3,15 @@ package dev.tally.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
+import dev.tally.testing.JobLedger;
+import dev.tally.testing.RawUpload;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -23,23 +24,9 @@ import tools.jackson.databind.JsonNode;
  * <p>Chunks of 10 lines over {@link Things}: chunk 1 is lines 1-10, chunk 2 lines 11-21 (13 is
  * blank), chunk 3 lines 22-32 (26 is blank).
  */
-@TallyIntegrationTest
-class CancelIntegrationTests {
+class CancelIntegrationTests extends ServiceIntegrationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
-    @BeforeEach
-    void emptyThings() {
-        client = new UploadClient(port);
-        db.update("TRUNCATE things");
-    }
 
     @Test
     void cancellingARunningUploadKeepsItsCommittedChunksAndStartsNoOther() throws Exception {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.JobLedger;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.testing.TcpProxy;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

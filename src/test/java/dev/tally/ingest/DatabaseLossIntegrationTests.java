@@ -8,6 +8,7 @@ import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
 import dev.tally.ingest.CommitCuttingProxy.Fault;
+import dev.tally.testing.UploadClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.testing.TcpProxy;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.Set;

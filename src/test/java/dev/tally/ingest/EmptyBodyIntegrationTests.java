@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.ndjson.GzipBytes;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

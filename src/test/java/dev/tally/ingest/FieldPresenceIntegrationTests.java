@@ -1,11 +1,12 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
 import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.UploadClient;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;

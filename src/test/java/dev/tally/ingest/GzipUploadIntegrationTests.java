@@ -8,8 +8,8 @@ import static dev.tally.ndjson.GzipBytes.littleEndian;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.UploadClient;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
@@ -18,11 +18,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import tools.jackson.databind.JsonNode;
@@ -31,8 +29,7 @@ import tools.jackson.databind.JsonNode;
  * {@code Content-Encoding: gzip}: decoded as a stream into the same lines as a plain body, a bomb
  * stopped by the line limit, and a corrupt stream failing the job after the lines before the fault.
  */
-@TallyIntegrationTest
-class GzipUploadIntegrationTests {
+class GzipUploadIntegrationTests extends ServiceIntegrationTest {
 
     // Lines 1 to 250 are whole; line 251 is the one the faults below break into.
     private static final String WHOLE_LINES = IntStream.rangeClosed(1, 250)
@@ -41,19 +38,6 @@ class GzipUploadIntegrationTests {
     private static final String LAST_LINE = "{\"id\":251,\"label\":\"thing 251\"}";
     // A minimal member header: no optional fields.
     private static final byte[] GZIP_HEADER = {0x1F, (byte) 0x8B, 8, 0, 0, 0, 0, 0, 0, (byte) 0xFF};
-
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
-    @BeforeEach
-    void emptyTable() {
-        client = new UploadClient(port);
-        db.update("TRUNCATE things");
-    }
 
     @Test
     void membersSplitAnywhereAreWrittenLikeThePlainBody() {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.UploadClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;

@@ -4,11 +4,12 @@ import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.job.JobSettings;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -38,8 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code Idempotency-Key}: a repeated upload replays an ended job, resumes an interrupted one, and
  * is refused while the job runs or when its settings differ.
  */
-@TallyIntegrationTest
-class IdempotencyKeyIntegrationTests {
+class IdempotencyKeyIntegrationTests extends ServiceIntegrationTest {
 
     /**
      * 260 lines: blank lines 50, 100, 150, 200, 250; invalid JSON at lines 37, 74, 111, 148, 185,
@@ -51,19 +50,11 @@ class IdempotencyKeyIntegrationTests {
 
     private static final String FILE = join(LINES);
 
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
     @Autowired
     IdempotencyKeys keys;
 
-    private UploadClient client;
-
     @BeforeEach
     void twoExistingThings() {
-        client = new UploadClient(port);
         Things.twoExisting(db);
     }
 

@@ -3,9 +3,10 @@ package dev.tally.ingest;
 import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
@@ -35,8 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * a lookup key, never SQL text. Each attempt gets a clean 4xx, or its line is rejected as {@code
  * unknown_field}; a value that reads like SQL is stored as it was sent.
  */
-@TallyIntegrationTest
-class InjectionIntegrationTests {
+class InjectionIntegrationTests extends ServiceIntegrationTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String LONG_NAME = "a".repeat(10_000);
@@ -44,16 +43,8 @@ class InjectionIntegrationTests {
     private static final String BAD_PATH =
             "The path holds a dot segment, an empty segment, a semicolon or an encoded slash, dot or backslash";
 
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
     @BeforeEach
     void twoThings() {
-        client = new UploadClient(port);
         db.update("TRUNCATE typed");
         Things.twoExisting(db);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

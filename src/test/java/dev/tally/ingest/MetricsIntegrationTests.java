@@ -1,11 +1,16 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.PrometheusScrape;
+import dev.tally.testing.RawSubscriber;
+import dev.tally.testing.RawUpload;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,12 +1,11 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
 import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
 import dev.tally.system.TallyProperties;
+import dev.tally.testing.ServiceIntegrationTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,7 +18,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,8 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  * constraint's name and the database's detail, and every other line of its chunk commits with its
  * true outcome. The table {@code refused} and its trigger are in db/test/V101__refused_rows.sql.
  */
-@TallyIntegrationTest
-class RefusedRowsIntegrationTests {
+class RefusedRowsIntegrationTests extends ServiceIntegrationTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -43,19 +40,11 @@ class RefusedRowsIntegrationTests {
             "duplicate key value violates unique constraint \"refused_email_unique\": Key (email)=(%s) already exists.";
     private static final String RAISED = "label 'raise' is refused: refused_guard allows no such label";
 
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
     @Autowired
     TallyProperties properties;
 
-    private UploadClient client;
-
     @BeforeEach
     void twoExistingRows() {
-        client = new UploadClient(port);
         db.update("TRUNCATE refused");
         db.update("INSERT INTO refused (id, email, label, qty, parent, version)"
                 + " VALUES (10, 'ten@x', 'ten', 1, 1, 1), (11, 'eleven@x', 'eleven', 1, NULL, 2)");

@@ -1,10 +1,11 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.UploadClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

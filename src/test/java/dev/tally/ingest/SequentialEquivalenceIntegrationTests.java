@@ -7,6 +7,7 @@ import dev.tally.TestDatabase;
 import dev.tally.ingest.SequentialModel.Line;
 import dev.tally.ingest.SequentialModel.Logged;
 import dev.tally.ingest.SequentialModel.Thing;
+import dev.tally.testing.UploadClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

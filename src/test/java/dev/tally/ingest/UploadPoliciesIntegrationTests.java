@@ -1,19 +1,17 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadClient.lines;
+import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
-@TallyIntegrationTest
-class UploadPoliciesIntegrationTests {
+class UploadPoliciesIntegrationTests extends ServiceIntegrationTest {
 
     private static final String BODY = lines(
             "{\"id\":1,\"label\":\"one\",\"qty\":1,\"code\":\"a\",\"version\":1}",
@@ -22,16 +20,8 @@ class UploadPoliciesIntegrationTests {
             "",
             "{\"id\":3,\"label\":\"three again\",\"code\":\"c\",\"version\":2}");
 
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
     @BeforeEach
     void twoExistingThings() {
-        client = new UploadClient(port);
         Things.twoExisting(db);
     }
 

@@ -2,17 +2,17 @@ package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.TallyIntegrationTest;
-import dev.tally.TestDatabase;
 import dev.tally.ndjson.GzipBytes;
+import dev.tally.testing.RawUpload;
+import dev.tally.testing.ServiceIntegrationTest;
+import dev.tally.testing.Things;
+import dev.tally.testing.UploadClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,23 +21,9 @@ import tools.jackson.databind.JsonNode;
  * chunk events and the document), and when each chunk's ledger row was written ({@code
  * committedAt}, the ledger's own value). Chunks of 10 lines over {@link Things}, 45 lines: 5 chunks.
  */
-@TallyIntegrationTest
-class UploadProgressIntegrationTests {
+class UploadProgressIntegrationTests extends ServiceIntegrationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    private final TestDatabase db = TestDatabase.get();
-
-    @LocalServerPort
-    int port;
-
-    private UploadClient client;
-
-    @BeforeEach
-    void emptyThings() {
-        client = new UploadClient(port);
-        db.update("TRUNCATE things");
-    }
 
     @Test
     void aBodyWithALengthReportsItsBytesAndEachChunksCommitTime() {
