@@ -2,7 +2,6 @@ package dev.tally.ingest;
 
 import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.Dataset;
-import dev.tally.ingest.DatabaseRetry.DatabaseGone;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
 import dev.tally.job.JobDocument;
@@ -18,7 +17,13 @@ import dev.tally.record.ParsedLine;
 import dev.tally.record.RecordParser;
 import dev.tally.system.JobLog;
 import dev.tally.system.TallyProperties;
-import io.r2dbc.spi.R2dbcException;
+import dev.tally.upsert.ChunkResult;
+import dev.tally.upsert.ChunkWriter;
+import dev.tally.upsert.DatabaseRetry;
+import dev.tally.upsert.DatabaseRetry.DatabaseGone;
+import dev.tally.upsert.ParsedChunk;
+import dev.tally.upsert.SqlError;
+import dev.tally.upsert.Turn;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,7 +37,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 
 /**
  * One running upload: the pipeline from request body to committed chunks, and the job's events.
@@ -50,9 +54,7 @@ final class Upload {
     private final Dataset dataset;
     private final JobSettings settings;
     private final TallyProperties.Ingest limits;
-    // Exactly one is set: a transaction per chunk, or one for the whole (atomic or dry-run) upload.
-    private final ChunkTransaction transaction;
-    private final OneTransaction oneTransaction;
+    private final ChunkWriter writer;
     private final Jobs jobs;
     private final Instant startedAt;
     private final Long bytesTotal;
@@ -80,8 +82,7 @@ final class Upload {
             Dataset dataset,
             JobSettings settings,
             TallyProperties.Ingest limits,
-            ChunkTransaction transaction,
-            OneTransaction oneTransaction,
+            ChunkWriter writer,
             Jobs jobs,
             Instant startedAt,
             Long bytesTotal,
@@ -94,8 +95,7 @@ final class Upload {
         this.dataset = dataset;
         this.settings = settings;
         this.limits = limits;
-        this.transaction = transaction;
-        this.oneTransaction = oneTransaction;
+        this.writer = writer;
         this.jobs = jobs;
         this.startedAt = startedAt;
         this.bytesTotal = bytesTotal;
@@ -103,7 +103,8 @@ final class Upload {
         this.before = before;
         this.reported = before.totals();
         this.reportedChunks = before.chunks();
-        this.followers = new Followers(limits.maxRowsPerEvent(), oneTransaction != null, before.chunks());
+        this.followers =
+                new Followers(limits.maxRowsPerEvent(), writer instanceof ChunkWriter.OneTransaction, before.chunks());
         this.databaseRetry = new DatabaseRetry(limits.databaseRetry());
     }
 
@@ -152,11 +153,13 @@ final class Upload {
                 .flatMapSequential(
                         chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
                 .onErrorResume(this::stopOnReadFailure);
-        return oneTransaction != null
-                ? oneTransaction.write(
+        return switch (writer) {
+            case ChunkWriter.OneTransaction one ->
+                one.write(
                         chunks.takeWhile(chunk -> stopped.get() == null),
-                        () -> stopped.get() != null || bodyError != null)
-                : inParallel(chunks);
+                        () -> stopped.get() != null || bodyError != null);
+            case ChunkWriter.PerChunk perChunk -> inParallel(chunks, perChunk);
+        };
     }
 
     /**
@@ -165,16 +168,11 @@ final class Upload {
      * in flight end by themselves: they commit in turn, or roll back when a chunk before them did
      * not commit. None is cancelled midway, so none can commit after the job ended.
      */
-    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks) {
+    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks, ChunkWriter.PerChunk perChunk) {
         KeyGate keys = new KeyGate();
-        Turn[] turn = {null};
+        Turn.Sequence turns = new Turn.Sequence(before.totals());
         return chunks.flatMapSequential(
-                chunk -> {
-                    turn[0] = turn[0] == null ? Turn.first(before.totals()) : turn[0].next();
-                    return write(chunk, keys, turn[0]);
-                },
-                limits.writeConcurrency(),
-                1);
+                chunk -> write(chunk, keys, turns.next(), perChunk), limits.writeConcurrency(), 1);
     }
 
     /**
@@ -182,23 +180,16 @@ final class Upload {
      * stopped meanwhile: then it is not started. An error stops the job at this chunk, which
      * rolled back, rather than failing the pipeline: the chunks before it still end in turn.
      */
-    private Mono<ChunkResult> write(ParsedChunk chunk, KeyGate keys, Turn turn) {
+    private Mono<ChunkResult> write(ParsedChunk chunk, KeyGate keys, Turn turn, ChunkWriter.PerChunk perChunk) {
         KeyGate.Claim claim = keys.claim(chunk.keys());
         return claim.ready()
                 .then(Mono.defer(() -> stopped.get() == null
-                        ? transaction.run(chunk, turn)
+                        ? perChunk.write(chunk, turn)
                         : Mono.just(new ChunkResult.Dropped(chunk.number()))))
-                .onErrorResume(failure -> Mono.just(failed(chunk, failure)))
                 .doFinally(signal -> {
                     turn.stopped(); // unless it committed, no later chunk may
                     keys.release(claim);
                 });
-    }
-
-    private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
-        String where = "chunk %d (lines %d-%d)".formatted(chunk.number(), chunk.firstLine(), chunk.lastLine());
-        JobLog.error(log, id, "Job {}: {} failed", id, where, failure);
-        return new ChunkResult.Stopped(chunk.number(), error(where, failure));
     }
 
     /** Reading or parsing failed: nothing more is read, the chunks in flight still end in turn. */
@@ -251,7 +242,12 @@ final class Upload {
         List<ParsedLine> parsed = new ArrayList<>(chunk.lines().size());
         chunk.lines().forEach(line -> parsed.add(parser.parse(line)));
         return ParsedChunk.of(
-                chunk, parsed, oneTransaction == null ? dataset.schema().uniqueIndexes() : List.of());
+                chunk.number(),
+                chunk.firstLine(),
+                chunk.lastLine(),
+                chunk.bytesRead(),
+                parsed,
+                writer instanceof ChunkWriter.PerChunk ? dataset.schema().uniqueIndexes() : List.of());
     }
 
     /**
@@ -347,7 +343,7 @@ final class Upload {
      * what it had done and that it was not kept, while nothing of it, ledger included, is left.
      */
     private void onEnd() {
-        Boolean kept = oneTransaction == null ? null : oneTransaction.committed();
+        Boolean kept = writer instanceof ChunkWriter.OneTransaction one ? one.committed() : null;
         if (Boolean.TRUE.equals(kept)) {
             meters.committed(uncommitted); // never for a dry run, which always rolls back
         }
@@ -361,10 +357,9 @@ final class Upload {
         // In microseconds, as PostgreSQL keeps it: the final event's duration equals its replay's.
         Instant endedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         databaseRetry
-                .retrying(
+                .whileAway(
                         Mono.defer(() -> jobs.finish(id, status, error, endedAt))
                                 .single(),
-                        DatabaseRetry::isDatabaseAway,
                         "ending job " + id)
                 .subscribe(
                         finished -> {
@@ -399,9 +394,8 @@ final class Upload {
 
     /** Writes the job's row once the database is back, trying every budget while this instance runs. */
     private void finishLater(JobError lost, Instant endedAt) {
-        Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt))
-                .retryWhen(
-                        Retry.fixedDelay(Long.MAX_VALUE, databaseRetry.budget()).filter(DatabaseRetry::isDatabaseAway))
+        databaseRetry
+                .untilBack(Mono.defer(() -> jobs.finish(id, JobStatus.FAILED, lost, endedAt)))
                 .subscribe(
                         finished -> JobLog.info(
                                 log, id, "Job {}: its row is written at last, failed with {}", id, finished.totals()),
@@ -409,15 +403,8 @@ final class Upload {
                                 log, id, "Job {}: its row could not be written; it says running", id, failure));
     }
 
-    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
     private static JobError error(String where, Throwable failure) {
-        if (failure instanceof R2dbcException database) {
-            return new JobError(
-                    "db_error",
-                    "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
-                    null);
-        }
-        return new JobError("internal_error", where + ": " + failure, null);
+        return SqlError.jobError(where, failure);
     }
 
     private void publishEnd(

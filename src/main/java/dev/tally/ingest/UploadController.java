@@ -8,6 +8,7 @@ import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
+import dev.tally.upsert.DatabaseRetry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;

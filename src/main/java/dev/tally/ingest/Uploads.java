@@ -8,7 +8,7 @@ import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import dev.tally.upsert.ChunkUpsert;
+import dev.tally.upsert.ChunkWriter;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -146,45 +146,10 @@ class Uploads implements SmartLifecycle {
             Mono<Void> createJob,
             Admissions.Slot slot) {
         IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
-        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict(), meters::split);
-        // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
-        boolean whole = settings.atomic() || settings.dryRun();
-        ChunkTransaction transaction = whole
-                ? null
-                : new ChunkTransaction(
-                        connections,
-                        upsert,
-                        dataset.schema(),
-                        id,
-                        settings.maxRejects(),
-                        limits.commitPatience(),
-                        json,
-                        new DatabaseRetry(limits.databaseRetry()),
-                        meters);
-        OneTransaction oneTransaction = whole
-                ? new OneTransaction(
-                        connections,
-                        upsert,
-                        dataset.schema(),
-                        id,
-                        settings.maxRejects(),
-                        settings.dryRun(),
-                        json,
-                        meters)
-                : null;
+        ChunkWriter writer = ChunkWriter.of(
+                new ChunkWriter.Context(connections, dataset.schema(), id, settings, limits, json, meters));
         Upload upload = new Upload(
-                id,
-                dataset,
-                settings,
-                limits,
-                transaction,
-                oneTransaction,
-                jobs,
-                startedAt,
-                bytesTotal,
-                before,
-                maxLinesPerUpload,
-                meters);
+                id, dataset, settings, limits, writer, jobs, startedAt, bytesTotal, before, maxLinesPerUpload, meters);
         admit(upload, slot);
         return upload.start(createJob, body);
     }
