@@ -21,7 +21,7 @@ import reactor.util.retry.Retry;
  * <p>Chunks are written in parallel but commit in order, so the committed chunks are always a
  * prefix of the upload and the table is the one sequential application gives. A chunk waiting
  * for its turn holds its row locks, which an earlier chunk may need (a unique value the later
- * chunk moves away, which the key gate cannot see). So every {@code patience} a waiting chunk
+ * chunk moves away, which dispatch by key cannot see). So every {@code patience} a waiting chunk
  * asks PostgreSQL whether it blocks another transaction; if it does, it rolls back, freeing its
  * locks, and is written again once its turn has come. The other way round, a chunk written ahead
  * of its turn may find a value taken that an earlier chunk is about to free: a row the database
@@ -81,7 +81,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
      * One transaction; empty when it rolled back to be written again in its turn: the turn did not
      * come within {@code wait}, or the database refused a row while an earlier chunk was still
      * writing. Such a refusal is not final, since that chunk may free the very value (a unique
-     * one, a referenced key) the row needs, which the key gate cannot see.
+     * one, a referenced key) the row needs, which dispatch by key cannot see.
      */
     private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
