@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -74,9 +75,9 @@ class UploadTests {
 
         StepVerifier.create(upload(writer, false).start(Mono.empty(), body(25)))
                 .assertNext(event -> assertThat(event).isInstanceOf(JobEvent.Started.class))
-                .assertNext(event -> assertChunk(event, 1, 10))
-                .assertNext(event -> assertChunk(event, 2, 20))
-                .assertNext(event -> assertChunk(event, 3, 25))
+                .recordWith(ArrayList::new)
+                .thenConsumeWhile(JobEvent.ChunksCommitted.class::isInstance)
+                .consumeRecordedWith(chunks -> assertChunks(chunks, 3, 25))
                 .assertNext(event -> assertEnded(event, JobStatus.COMPLETED, 25, 3))
                 .expectComplete()
                 .verify(TIMEOUT);
@@ -146,7 +147,9 @@ class UploadTests {
 
         StepVerifier.create(upload(writer, false).start(Mono.empty(), body(45)))
                 .assertNext(event -> assertThat(event).isInstanceOf(JobEvent.Started.class))
-                .assertNext(event -> assertChunk(event, 1, 10))
+                .recordWith(ArrayList::new)
+                .thenConsumeWhile(JobEvent.ChunksCommitted.class::isInstance)
+                .consumeRecordedWith(chunks -> assertChunks(chunks, 1, 10))
                 .assertNext(event -> {
                     assertEnded(event, JobStatus.FAILED, 10, 1);
                     assertThat(((JobEvent.Ended) event).error()).isEqualTo(refused);
@@ -175,8 +178,9 @@ class UploadTests {
 
         StepVerifier.create(upload(writer, true).start(Mono.empty(), body(15)))
                 .assertNext(event -> assertThat(event).isInstanceOf(JobEvent.Started.class))
-                .assertNext(event -> assertChunk(event, 1, 10))
-                .assertNext(event -> assertChunk(event, 2, 15))
+                .recordWith(ArrayList::new)
+                .thenConsumeWhile(JobEvent.ChunksCommitted.class::isInstance)
+                .consumeRecordedWith(chunks -> assertChunks(chunks, 2, 15))
                 .assertNext(event -> {
                     assertEnded(event, JobStatus.FAILED, 15, 2);
                     JobEvent.Ended ended = (JobEvent.Ended) event;
@@ -265,11 +269,25 @@ class UploadTests {
         assertThat(writer.started).hasSize(count);
     }
 
-    private static void assertChunk(JobEvent event, int chunk, long totalInserted) {
-        assertThat(event).isInstanceOf(JobEvent.ChunksCommitted.class);
-        JobEvent.ChunksCommitted chunks = (JobEvent.ChunksCommitted) event;
-        assertThat(List.of(chunks.firstChunk(), chunks.lastChunk())).containsExactly(chunk, chunk);
-        assertThat(chunks.totals().inserted()).isEqualTo(totalInserted);
+    /**
+     * The chunk events, which merge when published faster than they are read, cover chunks 1 to
+     * {@code last} in order, each with the job's totals after it, ending at {@code inserted}.
+     */
+    private static void assertChunks(Collection<JobEvent> events, int last, long inserted) {
+        int next = 1;
+        long totals = 0;
+        // The recording also holds the event that ended the chunk events.
+        for (JobEvent event : events) {
+            if (!(event instanceof JobEvent.ChunksCommitted chunks)) {
+                continue;
+            }
+            assertThat(chunks.firstChunk()).isEqualTo(next);
+            assertThat(chunks.totals().inserted())
+                    .isEqualTo(totals + chunks.counts().inserted());
+            next = chunks.lastChunk() + 1;
+            totals = chunks.totals().inserted();
+        }
+        assertThat(List.of(next - 1, totals)).containsExactly(last, inserted);
     }
 
     private static void assertEnded(JobEvent event, JobStatus status, long inserted, int chunks) {
