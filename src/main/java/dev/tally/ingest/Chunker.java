@@ -5,8 +5,13 @@ import dev.tally.ndjson.Line;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
 
 /**
  * Cuts numbered lines into chunks at a row count, a byte budget, or once the chunk's first line
@@ -15,22 +20,22 @@ import reactor.core.publisher.Flux;
 final class Chunker {
 
     private static final Object TICK = new Object();
+    private static final Object END = new Object();
+
+    // Lines held ahead of the chunks asked for: enough to keep the merge busy, few next to a chunk.
+    private static final int PREFETCH = Queues.SMALL_BUFFER_SIZE;
 
     private Chunker() {}
 
     /**
-     * Lines in, chunks out, in order. Holds at most one chunk's lines; reads upstream on demand
-     * (plus Reactor's small prefetch). Cancel passes upstream and drops the partial chunk.
+     * Lines in, chunks out, in order. Holds at most one chunk's lines and reads upstream on demand,
+     * at most {@value #PREFETCH} lines ahead. Cancel passes upstream and drops the partial chunk.
      */
     static Flux<LineChunk> chunks(Flux<Line> lines, int maxLines, long maxBytes, Duration maxWait) {
         return chunks(lines, maxLines, maxBytes, maxWait, JobProgress.NONE, () -> 0);
     }
 
-    /**
-     * The same, for an upload that resumes a job: its lines come after {@code before.lastLine()},
-     * and its chunks are numbered after {@code before.chunks()}. Each chunk records {@code
-     * bytesRead} as it was when the chunk was cut.
-     */
+    /** The same, for an upload that resumes a job (below), timed by {@link Schedulers#parallel()}. */
     static Flux<LineChunk> chunks(
             Flux<Line> lines,
             int maxLines,
@@ -38,11 +43,33 @@ final class Chunker {
             Duration maxWait,
             JobProgress before,
             LongSupplier bytesRead) {
+        return chunks(lines, maxLines, maxBytes, maxWait, before, bytesRead, Schedulers.parallel());
+    }
+
+    /**
+     * The same, for an upload that resumes a job: its lines come after {@code before.lastLine()},
+     * and its chunks are numbered after {@code before.chunks()}. Each chunk records {@code
+     * bytesRead} as it was when the chunk was cut. Time, the chunk's wait and the ticks that cut
+     * it, is read from {@code clock}.
+     */
+    static Flux<LineChunk> chunks(
+            Flux<Line> lines,
+            int maxLines,
+            long maxBytes,
+            Duration maxWait,
+            JobProgress before,
+            LongSupplier bytesRead,
+            Scheduler clock) {
         return Flux.defer(() -> {
-            Cut cut = new Cut(maxLines, maxBytes, maxWait.toNanos(), before.chunks(), before.lastLine(), bytesRead);
-            Flux<Object> ticks =
-                    Flux.interval(maxWait.dividedBy(2)).onBackpressureDrop().map(i -> TICK);
-            return lines.<Object>publish(shared -> Flux.merge(shared, ticks.takeUntilOther(shared.then())))
+            Cut cut = new Cut(
+                    maxLines, maxBytes, maxWait.toNanos(), before.chunks(), before.lastLine(), bytesRead, clock);
+            Flux<Object> ticks = Flux.interval(maxWait.dividedBy(2), clock)
+                    .onBackpressureDrop()
+                    .map(i -> TICK);
+            // The end of the lines ends the ticks too. (Ticks taken until a publish of the lines ended
+            // subscribed to it with unbounded demand: the whole body was read whatever was asked.)
+            return Flux.merge(PREFETCH, lines.<Object>map(line -> line).concatWith(Mono.just(END)), ticks)
+                    .takeWhile(item -> item != END)
                     .bufferUntil(cut::isFull)
                     .mapNotNull(cut::chunk);
         });
@@ -59,8 +86,17 @@ final class Chunker {
         private int chunks;
         private long lastLine;
         private final LongSupplier bytesRead;
+        private final Scheduler clock;
 
-        Cut(int maxLines, long maxBytes, long maxWaitNanos, int chunks, long lastLine, LongSupplier bytesRead) {
+        Cut(
+                int maxLines,
+                long maxBytes,
+                long maxWaitNanos,
+                int chunks,
+                long lastLine,
+                LongSupplier bytesRead,
+                Scheduler clock) {
+            this.clock = clock;
             this.maxLines = maxLines;
             this.maxBytes = maxBytes;
             this.maxWaitNanos = maxWaitNanos;
@@ -72,14 +108,14 @@ final class Chunker {
         /** Whether the buffer ends with this item; a tick with nothing open flushes itself away. */
         boolean isFull(Object item) {
             if (item == TICK) {
-                boolean full = lines == 0 || System.nanoTime() - openedAt >= maxWaitNanos;
+                boolean full = lines == 0 || clock.now(TimeUnit.NANOSECONDS) - openedAt >= maxWaitNanos;
                 if (full) {
                     reset();
                 }
                 return full;
             }
             if (lines++ == 0) {
-                openedAt = System.nanoTime();
+                openedAt = clock.now(TimeUnit.NANOSECONDS);
             }
             bytes += switch ((Line) item) {
                 case Line.Text text -> text.bytes().length;

@@ -9,6 +9,7 @@ import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.job.LedgerHistory;
 import dev.tally.system.Problems;
+import dev.tally.upsert.DatabaseRetry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -44,19 +44,19 @@ final class IdleClient {
             Mono<Long> silent = Flux.interval(check, check, timer)
                     .filter(tick -> clock.idleNanos() >= timeout.toNanos())
                     .next();
-            boolean[] fired = {false};
             return body.doOnNext(buffer -> clock.received())
-                    .takeUntilOther(silent.doOnNext(tick -> fired[0] = true))
+                    .takeUntilOther(silent.doOnNext(tick -> clock.wentSilent()))
                     .doOnRequest(clock::requested)
-                    .concatWith(Mono.defer(() -> fired[0] ? Mono.error(new Idle(timeout)) : Mono.empty()));
+                    .concatWith(Mono.defer(() -> clock.silent() ? Mono.error(new Idle(timeout)) : Mono.empty()));
         });
     }
 
-    /** How long Tally has been asking for data without getting any. */
+    /** How long Tally has been asking for data without getting any, and whether that ended the body. */
     private static final class Clock {
         private final Scheduler timer;
         private long outstanding;
         private long since;
+        private boolean silent;
 
         Clock(Scheduler timer) {
             this.timer = timer;
@@ -74,6 +74,14 @@ final class IdleClient {
                 outstanding--;
             }
             since = timer.now(TimeUnit.NANOSECONDS);
+        }
+
+        synchronized void wentSilent() {
+            silent = true;
+        }
+
+        synchronized boolean silent() {
+            return silent;
         }
 
         synchronized long idleNanos() {

@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import dev.tally.dataset.Datasets;
+import dev.tally.upsert.WriteMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,7 @@ class IngestMetrics {
     }
 
     /** One dataset's meters; thread-safe. */
-    final class DatasetMeters {
+    final class DatasetMeters implements WriteMeters {
 
         private final String dataset;
         private final Counter inserted;
@@ -119,8 +120,8 @@ class IngestMetrics {
                     .register(registry);
         }
 
-        /** Times a chunk's write and counts it in flight while it runs, until it ends, fails or is cancelled. */
-        <T> Mono<T> timed(Mono<T> chunkWrite) {
+        @Override
+        public <T> Mono<T> timed(Mono<T> chunkWrite) {
             return Mono.defer(() -> {
                 chunksInFlight.incrementAndGet();
                 Timer.Sample sample = Timer.start(registry);
@@ -131,14 +132,14 @@ class IngestMetrics {
             });
         }
 
-        /** A failing statement was halved. */
-        void split() {
+        @Override
+        public void split() {
             splits.increment();
         }
 
-        /** A chunk's write is tried again, for the reason given (a closed set, see {@link Retried}). */
-        void retried(Retried reason) {
-            retries.computeIfAbsent(reason.tag, tag -> Counter.builder("tally.retries")
+        @Override
+        public void retried(Retried reason) {
+            retries.computeIfAbsent(reason.tag(), tag -> Counter.builder("tally.retries")
                             .description("Chunk writes tried again, by reason")
                             .tags("dataset", dataset, "reason", tag)
                             .register(registry))
@@ -148,26 +149,6 @@ class IngestMetrics {
         /** Bytes of an upload's request body, as they arrive. */
         void received(long count) {
             bytes.increment(count);
-        }
-    }
-
-    /** Why a chunk's write was tried again. */
-    enum Retried {
-        /** SQLSTATE 40001. */
-        SERIALIZATION_FAILURE("serialization_failure"),
-        /** SQLSTATE 40P01. */
-        DEADLOCK("deadlock"),
-        /** Its connection broke before or during its COMMIT. */
-        CONNECTION_LOST("connection_lost"),
-        /** No connection could be had: the database is away. */
-        DATABASE_UNREACHABLE("database_unreachable"),
-        /** It rolled back to be written again in its turn: it blocked an earlier chunk, or a row was refused early. */
-        TURN("turn");
-
-        private final String tag;
-
-        Retried(String tag) {
-            this.tag = tag;
         }
     }
 }

@@ -11,12 +11,7 @@ import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.parameters.RequestBody;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import dev.tally.upsert.DatabaseRetry;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -26,11 +21,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
-import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
-import org.springframework.web.bind.annotation.RequestHeader;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.netty.Connection;
@@ -41,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * its events back as SSE (default), NDJSON, or one JSON document at the end.
  */
 @RestController
-class UploadController {
+class UploadController implements UploadsApi {
 
     static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
 
@@ -62,91 +52,19 @@ class UploadController {
         this.idleTimeout = properties.limits().idleTimeout();
     }
 
-    // The body is read as it streams (from the request, which springdoc does not see as a body) and
-    // the response type follows Accept: the annotations say both.
-    @PostMapping("/v1/datasets/{dataset}/records")
-    @Operation(
-            operationId = "upload",
-            summary = "Upload NDJSON records into a dataset and stream each chunk's outcome",
-            requestBody =
-                    @RequestBody(
-                            required = true,
-                            content = {
-                                @Content(mediaType = MediaType.APPLICATION_NDJSON_VALUE),
-                                @Content(mediaType = "application/jsonl")
-                            }),
-            responses = {
-                @ApiResponse(
-                        responseCode = "200",
-                        description = "The job's events: SSE (default), NDJSON, or its final event as JSON",
-                        content = {
-                            @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE),
-                            @Content(mediaType = MediaType.APPLICATION_NDJSON_VALUE),
-                            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)
-                        }),
-                @ApiResponse(responseCode = "400", description = "Bad parameter"),
-                @ApiResponse(responseCode = "404", description = "Unknown dataset"),
-                @ApiResponse(
-                        responseCode = "409",
-                        description = "Policy not allowed for the dataset, or Idempotency-Key in use or with other"
-                                + " settings"),
-                @ApiResponse(responseCode = "415", description = "Content type or encoding not supported"),
-                @ApiResponse(
-                        responseCode = "429",
-                        description = "Too many uploads of the dataset, or of the caller, running at once; see"
-                                + " Retry-After"),
-                @ApiResponse(responseCode = "503", description = "Database unavailable, or the service shutting down")
-            })
-    ResponseEntity<?> upload(
-            @PathVariable("dataset") String name,
-            @Parameter(
-                            description = "What a line whose key already exists does",
-                            schema =
-                                    @Schema(
-                                            allowableValues = {"skip", "update", "update-if-newer", "fail"},
-                                            defaultValue = "skip"))
-                    @RequestParam(required = false)
-                    String onConflict,
-            @Parameter(
-                            description = "Most lines per chunk transaction (default: tally.ingest.chunk-size)",
-                            schema = @Schema(type = "integer", minimum = "1", maximum = "10000"))
-                    @RequestParam(required = false)
-                    String chunkSize,
-            @Parameter(
-                            description = "Fail the job once more lines than this are rejected (default: unlimited)",
-                            schema = @Schema(type = "integer", format = "int64", minimum = "0"))
-                    @RequestParam(required = false)
-                    String maxRejects,
-            @Parameter(
-                            description = "One transaction for the whole upload: all or nothing",
-                            schema = @Schema(type = "boolean", defaultValue = "false"))
-                    @RequestParam(required = false)
-                    String atomic,
-            @Parameter(
-                            description = "Run everything, report the real outcomes, then roll back",
-                            schema = @Schema(type = "boolean", defaultValue = "false"))
-                    @RequestParam(required = false)
-                    String dryRun,
-            @Parameter(
-                            description = "What a field that is not a column of the table does",
-                            schema =
-                                    @Schema(
-                                            allowableValues = {"reject", "ignore"},
-                                            defaultValue = "reject"))
-                    @RequestParam(required = false)
-                    String unknownFields,
-            @Parameter(
-                            description =
-                                    "Sent again with the same key and dataset: the first job's outcome, or its resumption")
-                    @RequestHeader(name = "Idempotency-Key", required = false)
-                    String idempotencyKey,
-            @Parameter(
-                            description = "The body's coding",
-                            schema = @Schema(allowableValues = {"identity", "gzip", "x-gzip"}))
-                    @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false)
-                    String contentEncoding,
+    @Override
+    public ResponseEntity<?> upload(
+            String name,
+            String onConflict,
+            String chunkSize,
+            String maxRejects,
+            String atomic,
+            String dryRun,
+            String unknownFields,
+            String idempotencyKey,
+            String contentEncoding,
             ServerHttpRequest request,
-            @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+            Caller caller) {
         Access.requireWrite(caller, name);
         Dataset dataset = datasets.find(name).orElseThrow(() -> Problems.unknownDataset(name));
         JobSettings settings = UploadParameters.settings(

@@ -11,7 +11,7 @@ import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import dev.tally.upsert.ChunkUpsert;
+import dev.tally.upsert.ChunkWriter;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -100,14 +100,17 @@ class Uploads implements SmartLifecycle, RunningUploads {
                         case IdempotencyKeys.Repeat.Resume resume -> {
                             handedOver.set(true);
                             yield run(
-                                    dataset,
-                                    settings,
+                                    new UploadContext(
+                                            resume.job().job(),
+                                            dataset,
+                                            settings,
+                                            limits,
+                                            resume.job().startedAt().toInstant(),
+                                            // The same body again: its length is the job's.
+                                            resume.job().bytesTotal(),
+                                            resume.progress(),
+                                            maxLinesPerUpload),
                                     body,
-                                    resume.job().job(),
-                                    resume.job().startedAt().toInstant(),
-                                    // The same body again: its length is the job's.
-                                    resume.job().bytesTotal(),
-                                    resume.progress(),
                                     Mono.empty(),
                                     slot);
                         }
@@ -118,13 +121,16 @@ class Uploads implements SmartLifecycle, RunningUploads {
                         // In microseconds, as PostgreSQL keeps it: the job event equals its replay.
                         Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
                         return run(
-                                dataset,
-                                settings,
+                                new UploadContext(
+                                        id,
+                                        dataset,
+                                        settings,
+                                        limits,
+                                        startedAt,
+                                        body.length(),
+                                        JobProgress.NONE,
+                                        maxLinesPerUpload),
                                 body,
-                                id,
-                                startedAt,
-                                body.length(),
-                                JobProgress.NONE,
                                 keys.create(id, settings, startedAt, body.length()),
                                 slot);
                     }))
@@ -137,59 +143,14 @@ class Uploads implements SmartLifecycle, RunningUploads {
         });
     }
 
-    /** The pipeline for the job {@code id}, once {@code createJob} completed, after what its ledger holds. */
-    private Flux<JobEvent> run(
-            Dataset dataset,
-            JobSettings settings,
-            UploadBody body,
-            UUID id,
-            Instant startedAt,
-            Long bytesTotal,
-            JobProgress before,
-            Mono<Void> createJob,
-            Admissions.Slot slot) {
-        IngestMetrics.DatasetMeters meters = metrics.of(dataset.name());
-        ChunkUpsert upsert = new ChunkUpsert(dataset.schema(), settings.onConflict(), meters::split);
-        // Atomic and dry-run uploads are written in one transaction; the others chunk by chunk.
-        boolean whole = settings.atomic() || settings.dryRun();
-        ChunkTransaction transaction = whole
-                ? null
-                : new ChunkTransaction(
-                        connections,
-                        upsert,
-                        dataset.schema(),
-                        id,
-                        settings.maxRejects(),
-                        limits.commitPatience(),
-                        json,
-                        new DatabaseRetry(limits.databaseRetry()),
-                        meters);
-        OneTransaction oneTransaction = whole
-                ? new OneTransaction(
-                        connections,
-                        upsert,
-                        dataset.schema(),
-                        id,
-                        settings.maxRejects(),
-                        settings.dryRun(),
-                        json,
-                        meters)
-                : null;
-        Upload upload = new Upload(
-                id,
-                dataset,
-                settings,
-                limits,
-                transaction,
-                oneTransaction,
-                jobs,
-                startedAt,
-                bytesTotal,
-                before,
-                maxLinesPerUpload,
-                meters);
-        admit(upload, slot);
-        return upload.start(createJob, body);
+    /** The upload, once {@code createJob} completed, after what its job's ledger holds. */
+    private Flux<JobEvent> run(UploadContext upload, UploadBody body, Mono<Void> createJob, Admissions.Slot slot) {
+        IngestMetrics.DatasetMeters meters = metrics.of(upload.dataset().name());
+        ChunkWriter writer = ChunkWriter.of(new ChunkWriter.Context(
+                connections, upload.dataset().schema(), upload.id(), upload.settings(), limits, json, meters));
+        Upload running = new Upload(upload, writer, jobs::finish, meters::committed);
+        admit(running, slot);
+        return running.start(createJob, body);
     }
 
     private synchronized void refuseOnceShuttingDown() {

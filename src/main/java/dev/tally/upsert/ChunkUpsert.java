@@ -4,8 +4,6 @@ import dev.tally.dataset.ConflictPolicy;
 import dev.tally.dataset.TableSchema;
 import dev.tally.record.ParsedLine.Row;
 import dev.tally.record.RejectCode;
-import io.r2dbc.postgresql.api.ErrorDetails;
-import io.r2dbc.postgresql.api.PostgresqlException;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Statement;
 import java.util.ArrayList;
@@ -62,11 +60,11 @@ public final class ChunkUpsert {
                 .then(Flux.fromIterable(segments)
                         .concatMap(segment -> execute(connection, segment))
                         .reduce(UpsertResult.NONE, UpsertResult::plus))
-                .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
-                                connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
-                        .then(Flux.fromIterable(segments)
-                                .concatMap(segment -> isolate(connection, segment))
-                                .reduce(UpsertResult.NONE, UpsertResult::plus)));
+                .onErrorResume(
+                        SqlError::isRowLevel, e -> Mono.from(connection.rollbackTransactionToSavepoint(CHUNK_SAVEPOINT))
+                                .then(Flux.fromIterable(segments)
+                                        .concatMap(segment -> isolate(connection, segment))
+                                        .reduce(UpsertResult.NONE, UpsertResult::plus)));
     }
 
     /**
@@ -102,7 +100,7 @@ public final class ChunkUpsert {
                 .then(execute(connection, rows))
                 .flatMap(result -> Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT))
                         .thenReturn(result))
-                .onErrorResume(SqlStates::isRowLevel, e -> Mono.from(
+                .onErrorResume(SqlError::isRowLevel, e -> Mono.from(
                                 connection.rollbackTransactionToSavepoint(SEGMENT_SAVEPOINT))
                         .then(Mono.from(connection.releaseSavepoint(SEGMENT_SAVEPOINT)))
                         .then(
@@ -179,27 +177,9 @@ public final class ChunkUpsert {
         }
     }
 
+    /** The single row the database refused, with the SQLSTATE's reject code and the database's message. */
     private static RowOutcome rejected(Row row, Throwable error) {
-        RejectCode code =
-                SqlStates.isConstraintViolation(error) ? RejectCode.CONSTRAINT_VIOLATION : RejectCode.DB_ERROR;
-        return new RowOutcome.Rejected(row, code, message(error));
-    }
-
-    /**
-     * The database's message and detail. A constraint the message does not name (a trigger may
-     * raise a constraint's SQLSTATE with a message of its own) is named after it.
-     */
-    private static String message(Throwable error) {
-        if (!(error instanceof PostgresqlException postgres)) {
-            return error.getMessage();
-        }
-        ErrorDetails details = postgres.getErrorDetails();
-        StringBuilder message = new StringBuilder(details.getMessage());
-        details.getConstraintName()
-                .filter(name -> !details.getMessage().contains('"' + name + '"'))
-                .ifPresent(
-                        name -> message.append(" (constraint \"").append(name).append("\")"));
-        details.getDetail().ifPresent(detail -> message.append(": ").append(detail));
-        return message.toString();
+        SqlError.RowLevel refused = (SqlError.RowLevel) SqlError.of(error);
+        return new RowOutcome.Rejected(row, refused.code(), refused.message());
     }
 }

@@ -42,14 +42,22 @@ class ChunkerTests {
     }
 
     @Test
-    void aSlowTrickleIsCutAfterTheWaitLimit() {
+    void aSlowTrickleIsCutOnceItsFirstLineWaitedTheLimit() {
         Sinks.Many<Line> trickle = Sinks.many().unicast().onBackpressureBuffer();
 
-        StepVerifier.create(Chunker.chunks(trickle.asFlux(), 1000, 1_000_000, Duration.ofMillis(100)))
+        // Ticks every 50 ms look at the open chunk: lines 1 and 2 wait from 0 ms, line 3 from 120 ms.
+        StepVerifier.withVirtualTime(() -> Chunker.chunks(trickle.asFlux(), 1000, 1_000_000, Duration.ofMillis(100)))
+                .expectSubscription()
                 .then(() -> trickle.tryEmitNext(text(1, "a")))
+                .thenAwait(Duration.ofMillis(30))
                 .then(() -> trickle.tryEmitNext(text(2, "b")))
+                .expectNoEvent(Duration.ofMillis(69))
+                .thenAwait(Duration.ofMillis(1))
                 .assertNext(chunk -> assertChunk(chunk, 1, 1, 2, 2))
+                .thenAwait(Duration.ofMillis(20))
                 .then(() -> trickle.tryEmitNext(text(3, "c")))
+                .expectNoEvent(Duration.ofMillis(129))
+                .thenAwait(Duration.ofMillis(1))
                 .assertNext(chunk -> assertChunk(chunk, 2, 3, 3, 1))
                 .then(trickle::tryEmitComplete)
                 .expectComplete()
@@ -90,6 +98,29 @@ class ChunkerTests {
     void anEmptyBodyHasNoChunks() {
         StepVerifier.create(Chunker.chunks(Flux.empty(), 10, 100, Duration.ofMillis(50)))
                 .verifyComplete();
+    }
+
+    @Test
+    void readsTheLinesOnlyAsFarAsTheChunksRequested() {
+        AtomicLong read = new AtomicLong();
+        // Hidden, as a network body is: a source Reactor can fuse with would be read on its own terms.
+        Flux<Line> lines = Flux.range(1, 100_000)
+                .map(i -> text(i, "x"))
+                .doOnNext(line -> read.incrementAndGet())
+                .hide();
+
+        StepVerifier.create(Chunker.chunks(lines, 10, 1_000_000, Duration.ofSeconds(10)), 0)
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(100))
+                .then(() -> assertThat(read.get()).isLessThanOrEqualTo(256))
+                .thenRequest(2)
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 10, 10))
+                .assertNext(chunk -> assertChunk(chunk, 2, 11, 20, 10))
+                .expectNoEvent(Duration.ofMillis(100))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+
+        assertThat(read.get()).isLessThanOrEqualTo(20 + 256);
     }
 
     @Test

@@ -2,7 +2,8 @@ package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.ingest.DatabaseRetry.DatabaseGone;
+import dev.tally.upsert.DatabaseRetry;
+import dev.tally.upsert.DatabaseRetry.DatabaseGone;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -35,24 +35,22 @@ class ConnectionLostTests {
         // The driver raises every SQLSTATE class it does not know as a resource error.
         R2dbcException error = new R2dbcNonTransientResourceException(name, state);
 
-        assertThat(SqlStates.isConnectionLost(error)).isEqualTo(lost);
-        assertThat(SqlStates.isConnectionLost(error) && (SqlStates.isRowLevel(error) || SqlStates.isRetryable(error)))
-                .isFalse();
+        assertThat(SqlError.of(error) instanceof SqlError.ConnectionLost).isEqualTo(lost);
     }
 
     @Test
     void aResourceErrorWithoutSqlStateIsLost() {
-        assertThat(SqlStates.isConnectionLost(new R2dbcNonTransientResourceException("Connection validation failed")))
+        assertThat(SqlError.isConnectionLost(new R2dbcNonTransientResourceException("Connection validation failed")))
                 .isTrue();
-        assertThat(SqlStates.isConnectionLost(new R2dbcTimeoutException("Connection acquisition timed out")))
+        assertThat(SqlError.isConnectionLost(new R2dbcTimeoutException("Connection acquisition timed out")))
                 .isFalse();
     }
 
     @Test
     void anIoErrorIsLost() {
-        assertThat(SqlStates.isConnectionLost(new UncheckedIOException(new IOException("Broken pipe"))))
+        assertThat(SqlError.isConnectionLost(new UncheckedIOException(new IOException("Broken pipe"))))
                 .isTrue();
-        assertThat(SqlStates.isConnectionLost(new IllegalStateException("a bug")))
+        assertThat(SqlError.isConnectionLost(new IllegalStateException("a bug")))
                 .isFalse();
     }
 
@@ -61,9 +59,9 @@ class ConnectionLostTests {
         R2dbcException terminated = new R2dbcNonTransientResourceException("terminating connection", "57P01");
         R2dbcException unique = new R2dbcNonTransientResourceException("duplicate key", "23505");
 
-        assertThat(SqlStates.isConnectionLost(new DataAccessResourceFailureException("update", terminated)))
+        assertThat(SqlError.isConnectionLost(new DataAccessResourceFailureException("update", terminated)))
                 .isTrue();
-        assertThat(SqlStates.isConnectionLost(new DataAccessResourceFailureException("update", unique)))
+        assertThat(SqlError.isConnectionLost(new DataAccessResourceFailureException("update", unique)))
                 .isFalse();
     }
 }

@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.JobError;
@@ -7,7 +7,7 @@ import dev.tally.job.JobError;
  * How a chunk ended. {@link Committed} counts toward the job's totals; {@link Written} toward those
  * of an upload written in one transaction, which says at its end whether it was kept.
  */
-sealed interface ChunkResult {
+public sealed interface ChunkResult {
 
     int chunk();
 

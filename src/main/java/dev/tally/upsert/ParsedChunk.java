@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.dataset.UniqueIndex;
 import dev.tally.record.ParsedLine;
@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A chunk after parsing: the rows to write, the lines already rejected, and the rows' values on
- * the given unique indexes as hashable keys for the {@link KeyGate} (computed here, off the serial
- * path; none for an upload in one transaction, which has no gate).
+ * A chunk after parsing, ready to write: its line range, the rows to write, the lines already
+ * rejected, and the rows' values on the given unique indexes as hashable keys for the caller's
+ * dispatch of disjoint chunks (computed here, off the serial path; none for an upload in one
+ * transaction, which writes its chunks one after another).
  */
-record ParsedChunk(
+public record ParsedChunk(
         int number,
         long firstLine,
         long lastLine,
@@ -22,7 +23,13 @@ record ParsedChunk(
         List<ParsedLine.Reject> rejects,
         Set<Object> keys) {
 
-    static ParsedChunk of(LineChunk chunk, List<ParsedLine> parsed, List<UniqueIndex> gated) {
+    public static ParsedChunk of(
+            int number,
+            long firstLine,
+            long lastLine,
+            long bytesRead,
+            List<ParsedLine> parsed,
+            List<UniqueIndex> gated) {
         List<Row> rows = new ArrayList<>(parsed.size());
         List<ParsedLine.Reject> rejects = new ArrayList<>();
         for (ParsedLine line : parsed) {
@@ -31,18 +38,16 @@ record ParsedChunk(
                 case ParsedLine.Reject reject -> rejects.add(reject);
             }
         }
-        return new ParsedChunk(
-                chunk.number(),
-                chunk.firstLine(),
-                chunk.lastLine(),
-                chunk.bytesRead(),
-                rows,
-                rejects,
-                uniqueKeys(rows, gated));
+        return new ParsedChunk(number, firstLine, lastLine, bytesRead, rows, rejects, uniqueKeys(rows, gated));
     }
 
-    int received() {
+    public int received() {
         return rows.size() + rejects.size();
+    }
+
+    /** Where the chunk is, for messages: its number and lines. */
+    public String where() {
+        return "chunk %d (lines %d-%d)".formatted(number, firstLine, lastLine);
     }
 
     /** A NULL never conflicts, so it is no key. */

@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.job.Counts;
 import reactor.core.Scannable;
@@ -12,39 +12,56 @@ import reactor.core.publisher.Sinks;
  *
  * @param before the previous chunk's totals once it committed; empty when it did not
  */
-record Turn(Sinks.One<Counts> before, Sinks.One<Counts> mine) {
+public record Turn(Sinks.One<Counts> before, Sinks.One<Counts> mine) {
 
-    static Turn first() {
+    public static Turn first() {
         return first(Counts.ZERO);
     }
 
     /** The first chunk of an upload that resumes a job whose ledger already holds these totals. */
-    static Turn first(Counts before) {
+    public static Turn first(Counts before) {
         Sinks.One<Counts> start = Sinks.one();
         start.tryEmitValue(before);
         return new Turn(start, Sinks.one());
     }
 
-    Turn next() {
+    public Turn next() {
         return new Turn(mine, Sinks.one());
     }
 
     /** The totals after the previous chunk committed; empty when it did not. */
-    Mono<Counts> previous() {
+    public Mono<Counts> previous() {
         return before.asMono();
     }
 
     /** Whether the previous chunk has committed or stopped by now, so that no earlier chunk is still writing. */
-    boolean previousSettled() {
+    public boolean previousSettled() {
         return Boolean.TRUE.equals(before.scan(Scannable.Attr.TERMINATED));
     }
 
-    void committed(Counts totals) {
+    public void committed(Counts totals) {
         mine.tryEmitValue(totals);
     }
 
     /** This chunk did not commit: no later chunk may. Harmless after {@link #committed}. */
-    void stopped() {
+    public void stopped() {
         mine.tryEmitEmpty();
+    }
+
+    /** An upload's turns, handed out one after another in chunk order, from one thread at a time. */
+    public static final class Sequence {
+        private final Counts before;
+        private Turn last;
+
+        /** The turns of an upload whose ledger already holds these totals ({@link Counts#ZERO} for a new job). */
+        public Sequence(Counts before) {
+            this.before = before;
+        }
+
+        /** The next chunk's turn. */
+        public Turn next() {
+            last = last == null ? first(before) : last.next();
+            return last;
+        }
     }
 }

@@ -1,7 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.job.JobError;
-import dev.tally.upsert.SqlStates;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -14,7 +13,7 @@ import reactor.util.retry.Retry;
  * twice as long each time (at most 2 s), until the database has been away for the budget, {@code
  * tally.ingest.database-retry}; then it gives up with {@link DatabaseGone}.
  */
-final class DatabaseRetry {
+public final class DatabaseRetry {
 
     static final Duration FIRST_PAUSE = Duration.ofMillis(100);
     static final Duration LONGEST_PAUSE = Duration.ofSeconds(2);
@@ -22,30 +21,43 @@ final class DatabaseRetry {
     private final Duration budget;
     private final LongSupplier nanoTime;
 
-    DatabaseRetry(Duration budget) {
+    public DatabaseRetry(Duration budget) {
         this(budget, System::nanoTime);
     }
 
     /** With another clock, for tests in virtual time. */
-    DatabaseRetry(Duration budget, LongSupplier nanoTime) {
+    public DatabaseRetry(Duration budget, LongSupplier nanoTime) {
         this.budget = budget;
         this.nanoTime = nanoTime;
     }
 
-    Duration budget() {
+    public Duration budget() {
         return budget;
     }
 
     /**
-     * The database is away: a connection lost ({@link SqlStates#isConnectionLost}), or one that
+     * The database is away: a connection lost ({@link SqlError.ConnectionLost}), or one that
      * Spring could not obtain (it translates every failure to connect, whatever its SQLSTATE).
      */
-    static boolean isDatabaseAway(Throwable error) {
-        return error instanceof DataAccessResourceFailureException || SqlStates.isConnectionLost(error);
+    public static boolean isDatabaseAway(Throwable error) {
+        return error instanceof DataAccessResourceFailureException || SqlError.isConnectionLost(error);
+    }
+
+    /**
+     * Subscribes to {@code work} again, a budget apart, after each error that says the database is
+     * away, for as long as this instance runs: for what must be written once it is back.
+     */
+    public <T> Mono<T> untilBack(Mono<T> work) {
+        return work.retryWhen(Retry.fixedDelay(Long.MAX_VALUE, budget).filter(DatabaseRetry::isDatabaseAway));
+    }
+
+    /** Subscribes to {@code work} again while the database is away ({@link #isDatabaseAway}), within the budget. */
+    public <T> Mono<T> whileAway(Mono<T> work, String what) {
+        return retrying(work, DatabaseRetry::isDatabaseAway, what);
     }
 
     /** A new outage, whose clock starts at its first pause. */
-    Outage outage() {
+    public Outage outage() {
         return new Outage();
     }
 
@@ -54,7 +66,7 @@ final class DatabaseRetry {
      * budget counted from the first; other errors end it, and {@link DatabaseGone} once the budget
      * is spent.
      */
-    <T> Mono<T> retrying(Mono<T> work, Predicate<Throwable> retryable, String what) {
+    public <T> Mono<T> retrying(Mono<T> work, Predicate<Throwable> retryable, String what) {
         return Mono.defer(() -> {
             Outage outage = outage();
             return work.retryWhen(Retry.from(failures -> failures.concatMap(signal -> retryable.test(signal.failure())
@@ -64,13 +76,13 @@ final class DatabaseRetry {
     }
 
     /** One stretch of time without the database: when it began, and how many pauses it took. */
-    final class Outage {
+    public final class Outage {
 
         private long since = -1;
         private int pauses;
 
         /** The database answered a moment ago: a later failure starts a new outage. */
-        void answered() {
+        public void answered() {
             since = -1;
             pauses = 0;
         }
@@ -79,7 +91,7 @@ final class DatabaseRetry {
          * Waits before the next try; the last one falls when the budget ends. Signals {@link
          * DatabaseGone} once the database has been away that long.
          */
-        Mono<Long> pause(Throwable cause, String what) {
+        public Mono<Long> pause(Throwable cause, String what) {
             long now = nanoTime.getAsLong();
             if (since < 0) {
                 since = now;
@@ -99,10 +111,10 @@ final class DatabaseRetry {
     }
 
     /** The database stayed away for the whole budget; the job fails with {@code database_unavailable}. */
-    static final class DatabaseGone extends RuntimeException {
+    public static final class DatabaseGone extends RuntimeException {
 
         /** The job error code; a job that failed with it resumes under its Idempotency-Key. */
-        static final String CODE = "database_unavailable";
+        public static final String CODE = "database_unavailable";
 
         DatabaseGone(String message, Throwable cause) {
             super(message + "; last error: " + cause.getMessage(), cause);
@@ -115,7 +127,7 @@ final class DatabaseRetry {
                     cause);
         }
 
-        JobError error() {
+        public JobError error() {
             return new JobError(CODE, getMessage(), null);
         }
     }

@@ -1,17 +1,12 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
-import dev.tally.dataset.TableSchema;
-import dev.tally.job.ChunkLedger;
 import dev.tally.job.JobError;
 import dev.tally.system.Transactions;
-import dev.tally.upsert.ChunkUpsert;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An upload written in one transaction, for {@code atomic=true} and {@code dryRun=true}: its chunks
@@ -26,46 +21,23 @@ import tools.jackson.databind.json.JsonMapper;
  * row log. No chunk is held once written: Tally's memory stays bounded however long the upload;
  * the row locks and the transaction's size on the server are the price of asking for one.
  */
-final class OneTransaction {
+final class OneTransactionWriter implements ChunkWriter.OneTransaction {
 
     private final ConnectionFactory connections;
-    private final ChunkUpsert upsert;
-    private final TableSchema schema;
-    private final UUID job;
-    private final Long maxRejects;
+    private final ChunkSequence sequence;
     private final boolean dryRun;
-    private final JsonMapper json;
-    private final IngestMetrics.DatasetMeters meters;
+    private final WriteMeters meters;
     private volatile boolean committed;
 
-    OneTransaction(
-            ConnectionFactory connections,
-            ChunkUpsert upsert,
-            TableSchema schema,
-            UUID job,
-            Long maxRejects,
-            boolean dryRun,
-            JsonMapper json,
-            IngestMetrics.DatasetMeters meters) {
-        this.connections = connections;
-        this.upsert = upsert;
-        this.schema = schema;
-        this.job = job;
-        this.maxRejects = maxRejects;
-        this.dryRun = dryRun;
-        this.json = json;
-        this.meters = meters;
+    OneTransactionWriter(ChunkWriter.Context context) {
+        this.connections = context.connections();
+        this.sequence = new ChunkSequence(context);
+        this.dryRun = context.settings().dryRun();
+        this.meters = context.meters();
     }
 
-    /**
-     * Writes the chunks in order, one at a time (the next is requested once the previous one is
-     * written), and emits each one's result; ends after the first chunk that stops the job. Then
-     * commits or rolls back, as the class says, and completes; a failed commit is signalled as
-     * the error. On error or cancel the transaction rolls back.
-     *
-     * @param abandoned asked once, at the end: whether the upload was given up (its client went away)
-     */
-    Flux<ChunkResult> write(Flux<ParsedChunk> chunks, BooleanSupplier abandoned) {
+    @Override
+    public Flux<ChunkResult> write(Flux<ParsedChunk> chunks, BooleanSupplier abandoned) {
         if (!dryRun) {
             return inTransaction(chunks, null, abandoned);
         }
@@ -75,8 +47,8 @@ final class OneTransaction {
                 ledger -> Mono.from(ledger.close()));
     }
 
-    /** Whether the transaction committed; false until it has, and always for a dry run. */
-    boolean committed() {
+    @Override
+    public boolean committed() {
         return committed;
     }
 
@@ -105,19 +77,16 @@ final class OneTransaction {
     }
 
     private Mono<ChunkResult> writeAndRecord(Connection data, Connection ledger, ParsedChunk chunk, Progress progress) {
-        return upsert.write(data, chunk.rows())
-                .flatMap(written -> upsert.release(data).thenReturn(written))
-                .map(written -> ChunkOutcomes.of(job, chunk, written, schema, json))
+        return sequence.write(data, chunk)
+                .flatMap(outcomes -> sequence.release(data).thenReturn(outcomes))
                 .flatMap(outcomes -> {
-                    JobError stop = outcomes.firstKeyExists() != null
-                            ? Stops.keyExists(outcomes.firstKeyExists(), schema, json)
-                            : Stops.tooManyRejects(outcomes.record(), progress.rejected, maxRejects);
+                    JobError stop = sequence.stop(outcomes, progress.rejected);
                     if (stop != null) {
                         progress.stopped = true;
                         return Mono.just(new ChunkResult.Stopped(chunk.number(), stop));
                     }
                     progress.rejected += outcomes.record().counts().rejected();
-                    return ChunkLedger.record(ledger, outcomes.record())
+                    return sequence.record(ledger, outcomes)
                             .map(recorded -> new ChunkResult.Written(recorded.chunk(), recorded.cancelRequested()));
                 });
     }

@@ -1,21 +1,17 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
-import dev.tally.dataset.TableSchema;
-import dev.tally.job.ChunkLedger;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
+import dev.tally.system.JobLog;
 import dev.tally.system.Transactions;
-import dev.tally.upsert.ChunkUpsert;
-import dev.tally.upsert.RowOutcome;
-import dev.tally.upsert.SqlStates;
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One chunk, one transaction: the rows are written, then in the chunk's turn its ledger row and
@@ -25,65 +21,58 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Chunks are written in parallel but commit in order, so the committed chunks are always a
  * prefix of the upload and the table is the one sequential application gives. A chunk waiting
  * for its turn holds its row locks, which an earlier chunk may need (a unique value the later
- * chunk moves away, which the key gate cannot see). So every {@code patience} a waiting chunk
+ * chunk moves away, which dispatch by key cannot see). So every {@code patience} a waiting chunk
  * asks PostgreSQL whether it blocks another transaction; if it does, it rolls back, freeing its
  * locks, and is written again once its turn has come. The other way round, a chunk written ahead
  * of its turn may find a value taken that an earlier chunk is about to free: a row the database
  * refuses then is refused for good only when its chunk, written again in its turn, still is.
  */
-final class ChunkTransaction {
+final class PerChunkWriter implements ChunkWriter.PerChunk {
+
+    private static final Logger log = LoggerFactory.getLogger(PerChunkWriter.class);
 
     private static final int RETRIES = 5;
 
     private static final String BLOCKS_ANOTHER_SQL =
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
 
-    private final ChunkUpsert upsert;
-    private final TableSchema schema;
+    private final ChunkSequence sequence;
     private final UUID job;
-    private final Long maxRejects;
     private final Duration patience;
-    private final JsonMapper json;
     private final ChunkRecovery recovery;
-    private final IngestMetrics.DatasetMeters meters;
+    private final WriteMeters meters;
 
-    ChunkTransaction(
-            ConnectionFactory connections,
-            ChunkUpsert upsert,
-            TableSchema schema,
-            UUID job,
-            Long maxRejects,
-            Duration patience,
-            JsonMapper json,
-            DatabaseRetry databaseRetry,
-            IngestMetrics.DatasetMeters meters) {
-        this.upsert = upsert;
-        this.schema = schema;
-        this.job = job;
-        this.maxRejects = maxRejects;
-        this.patience = patience;
-        this.json = json;
-        this.meters = meters;
-        this.recovery = new ChunkRecovery(connections, databaseRetry, job, meters);
+    PerChunkWriter(ChunkWriter.Context context) {
+        this.sequence = new ChunkSequence(context);
+        this.job = context.job();
+        this.patience = context.limits().commitPatience();
+        this.meters = context.meters();
+        this.recovery = new ChunkRecovery(
+                context.connections(), new DatabaseRetry(context.limits().databaseRetry()), job, meters);
     }
 
     /**
-     * Writes the chunk, then commits it in its turn or rolls it back; emits one result. A
-     * serialization failure or deadlock reruns the transaction, a few times; a lost connection
-     * is recovered ({@link ChunkRecovery}). On error or cancel the transaction is rolled back and
-     * the turn passes as stopped, so no later chunk commits.
+     * {@inheritDoc} A serialization failure or deadlock reruns the transaction, a few times; a lost
+     * connection is recovered ({@link ChunkRecovery}).
      */
-    Mono<ChunkResult> run(ParsedChunk chunk, Turn turn) {
-        return meters.timed(recovery.run(chunk, turn, Mono.defer(() -> write(chunk, turn))))
+    @Override
+    public Mono<ChunkResult> write(ParsedChunk chunk, Turn turn) {
+        return meters.timed(recovery.run(chunk, turn, Mono.defer(() -> inTurn(chunk, turn))))
+                .onErrorResume(failure -> Mono.just(failed(chunk, failure)))
                 .doFinally(signal -> turn.stopped());
     }
 
+    private ChunkResult failed(ParsedChunk chunk, Throwable failure) {
+        JobLog.error(log, job, "Job {}: {} failed", job, chunk.where(), failure);
+        return new ChunkResult.Stopped(chunk.number(), SqlError.jobError(chunk.where(), failure));
+    }
+
     /** One attempt; if it yielded its turn, once more when its turn has come. */
-    private Mono<ChunkResult> write(ParsedChunk chunk, Turn turn) {
+    private Mono<ChunkResult> inTurn(ParsedChunk chunk, Turn turn) {
         return attempt(chunk, turn, patience).switchIfEmpty(Mono.defer(() -> turn.previous()
                 .hasElement()
                 .flatMap(previousCommitted -> previousCommitted
-                        ? Mono.fromRunnable(() -> meters.retried(IngestMetrics.Retried.TURN))
+                        ? Mono.fromRunnable(() -> meters.retried(WriteMeters.Retried.TURN))
                                 .then(attempt(chunk, turn, null))
                         : Mono.just(new ChunkResult.Dropped(chunk.number())))));
     }
@@ -92,7 +81,7 @@ final class ChunkTransaction {
      * One transaction; empty when it rolled back to be written again in its turn: the turn did not
      * come within {@code wait}, or the database refused a row while an earlier chunk was still
      * writing. Such a refusal is not final, since that chunk may free the very value (a unique
-     * one, a referenced key) the row needs, which the key gate cannot see.
+     * one, a referenced key) the row needs, which dispatch by key cannot see.
      */
     private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
         return Mono.usingWhen(
@@ -100,12 +89,9 @@ final class ChunkTransaction {
                         connection -> {
                             boolean inTurn = wait == null || turn.previousSettled();
                             return Mono.from(connection.beginTransaction())
-                                    .then(upsert.write(connection, chunk.rows()))
-                                    .map(outcomes -> ChunkOutcomes.of(job, chunk, outcomes, schema, json))
+                                    .then(sequence.write(connection, chunk))
                                     .flatMap(outcomes -> outcomes.firstKeyExists() != null
-                                            ? rollback(
-                                                    connection,
-                                                    Optional.of(keyExists(chunk, outcomes.firstKeyExists())))
+                                            ? rollback(connection, Optional.of(keyExists(outcomes)))
                                             : outcomes.refused() && !inTurn
                                                     ? rollback(connection, Optional.<ChunkResult>empty())
                                                     : commitWhenInTurn(connection, chunk, outcomes, turn, wait));
@@ -114,11 +100,12 @@ final class ChunkTransaction {
                         (connection, error) -> Transactions.rollbackAndClose(connection),
                         Transactions::rollbackAndClose)
                 .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20))
-                        .filter(SqlStates::isRetryable)
+                        .filter(failure -> SqlError.of(failure) instanceof SqlError.Retryable)
                         .doBeforeRetry(signal -> meters.retried(
-                                SqlStates.isDeadlock(signal.failure())
-                                        ? IngestMetrics.Retried.DEADLOCK
-                                        : IngestMetrics.Retried.SERIALIZATION_FAILURE)))
+                                SqlError.of(signal.failure()) instanceof SqlError.Retryable retryable
+                                                && retryable.deadlock()
+                                        ? WriteMeters.Retried.DEADLOCK
+                                        : WriteMeters.Retried.SERIALIZATION_FAILURE)))
                 .flatMap(Mono::justOrEmpty);
     }
 
@@ -154,20 +141,20 @@ final class ChunkTransaction {
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {
         Counts counts = outcomes.record().counts();
-        JobError tooManyRejects = Stops.tooManyRejects(outcomes.record(), previous.rejected(), maxRejects);
-        if (tooManyRejects != null) {
+        JobError stop = sequence.stop(outcomes, previous.rejected());
+        if (stop != null) {
             return rollback(
-                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), tooManyRejects));
+                    connection, new ChunkResult.Stopped(outcomes.record().chunk(), stop));
         }
-        // The ledger row is written last, so that its committed_at is the commit's time, near enough.
-        return ChunkLedger.record(connection, outcomes.record()).flatMap(recorded -> ChunkRecovery.commit(
+        return sequence.record(connection, outcomes).flatMap(recorded -> ChunkRecovery.commit(
                         connection, recorded.chunk(), previous.plus(counts), recorded.cancelRequested())
                 .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
                 .<ChunkResult>thenReturn(new ChunkResult.Committed(recorded.chunk(), recorded.cancelRequested())));
     }
 
-    private ChunkResult keyExists(ParsedChunk chunk, RowOutcome.KeyExists conflict) {
-        return new ChunkResult.Stopped(chunk.number(), Stops.keyExists(conflict, schema, json));
+    /** A key that exists stops the job whatever came before, so it need not wait for its turn. */
+    private ChunkResult keyExists(ChunkOutcomes outcomes) {
+        return new ChunkResult.Stopped(outcomes.record().chunk(), sequence.stop(outcomes, 0));
     }
 
     private static <T> Mono<T> rollback(Connection connection, T result) {

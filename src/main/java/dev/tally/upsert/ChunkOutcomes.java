@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.dataset.Column;
 import dev.tally.dataset.TableSchema;
@@ -10,8 +10,6 @@ import dev.tally.job.RowKey;
 import dev.tally.record.ParsedLine;
 import dev.tally.record.ParsedLine.Row;
 import dev.tally.record.RejectCode;
-import dev.tally.upsert.RowOutcome;
-import dev.tally.upsert.UpsertResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
