@@ -66,7 +66,7 @@ public class DemoDatabaseFallback implements ApplicationListener<ApplicationPrep
             log.warn(
                     "Demo: nothing answers on {} and this build has no embedded PostgreSQL (the runnable jar"
                             + " leaves it out; ./mvnw spring-boot:run has it)",
-                    address.get());
+                    shown(address.get()));
             return;
         }
         EmbeddedDatabase database = start(dataDirectory(environment), address.get());
@@ -76,7 +76,10 @@ public class DemoDatabaseFallback implements ApplicationListener<ApplicationPrep
                         BEAN_NAME, Map.of(URL_PROPERTY, database.r2dbcUrl(), "spring.r2dbc.username", "postgres")));
         DefaultListableBeanFactory beans = (DefaultListableBeanFactory) context.getBeanFactory();
         beans.registerSingleton(BEAN_NAME, database);
-        beans.registerDisposableBean(BEAN_NAME, database::stop);
+        beans.registerDisposableBean(BEAN_NAME, () -> {
+            log.info("Demo: stopping the embedded PostgreSQL; its data stays in {}", database.dataDirectory());
+            database.stop();
+        });
     }
 
     /**
@@ -119,14 +122,17 @@ public class DemoDatabaseFallback implements ApplicationListener<ApplicationPrep
     }
 
     private static EmbeddedDatabase start(Path directory, InetSocketAddress probed) {
-        log.info("Demo: nothing answers on {}, starting an embedded PostgreSQL with its data in {}", probed, directory);
+        log.info(
+                "Demo: nothing answers on {}, starting an embedded PostgreSQL with its data in {}",
+                shown(probed),
+                directory);
         EmbeddedDatabase database;
         try {
             database = EmbeddedPostgresLauncher.start(directory);
         } catch (IOException | RuntimeException e) {
             throw new DatabaseUnavailableException(
                     "The demo found no PostgreSQL on %s and could not start an embedded one in %s: %s"
-                            .formatted(probed, directory, e.getMessage()),
+                            .formatted(shown(probed), directory, e.getMessage()),
                     e);
         }
         log.info(
@@ -138,6 +144,10 @@ public class DemoDatabaseFallback implements ApplicationListener<ApplicationPrep
                 database.dataDirectory(),
                 DIRECTORY_PROPERTY);
         return database;
+    }
+
+    private static String shown(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
     }
 
     private static boolean answers(InetSocketAddress address) {
