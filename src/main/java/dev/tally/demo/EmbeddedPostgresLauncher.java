@@ -36,6 +36,7 @@ final class EmbeddedPostgresLauncher {
                     + " another user, or give it a database with TALLY_DB_URL");
         }
         Files.createDirectories(dataDirectory.getParent());
+        refuseWhileAServerRunsOn(dataDirectory);
         EmbeddedPostgres server = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(false)
@@ -45,6 +46,34 @@ final class EmbeddedPostgresLauncher {
                 .setServerConfig("synchronous_commit", "on")
                 .start();
         return new EmbeddedDatabase(version(server), server.getPort(), dataDirectory, server);
+    }
+
+    /**
+     * A server still running on the directory (a Tally killed before it could stop it, or another
+     * Tally using it) would make the start fail obscurely; say which process it is instead. A stale
+     * {@code postmaster.pid} whose process is gone is PostgreSQL's to clear.
+     */
+    static void refuseWhileAServerRunsOn(Path dataDirectory) throws IOException {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        String firstLine =
+                Files.readAllLines(pidFile).stream().findFirst().orElse("").strip();
+        if (!firstLine.matches("\\d+")) {
+            return;
+        }
+        long pid = Long.parseLong(firstLine);
+        boolean running = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .flatMap(process -> process.info().command())
+                .filter(command -> command.endsWith("postgres"))
+                .isPresent();
+        if (running) {
+            throw new IOException(("a PostgreSQL server (process %d) already runs on %s, left by a Tally that was"
+                            + " killed or used by another one: stop it (kill %d) or give this one another directory")
+                    .formatted(pid, dataDirectory, pid));
+        }
     }
 
     private static String version(EmbeddedPostgres server) throws IOException {
