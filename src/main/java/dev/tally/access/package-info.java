@@ -4,4 +4,7 @@
  * {@code admin}. A request to the API without a known token gets 401; one whose token lacks the
  * scope, 403; a job is visible only to tokens that can read its dataset.
  */
+@ApplicationModule(allowedDependencies = {"system"})
 package dev.tally.access;
+
+import org.springframework.modulith.ApplicationModule;

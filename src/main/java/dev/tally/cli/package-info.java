@@ -4,4 +4,7 @@
  * file while it reads the job's events, so the progress shown is what has committed, not what has
  * been sent.
  */
+@ApplicationModule(allowedDependencies = {})
 package dev.tally.cli;
+
+import org.springframework.modulith.ApplicationModule;

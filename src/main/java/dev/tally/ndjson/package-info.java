@@ -5,4 +5,7 @@
  * honours downstream demand, and releases every buffer it receives, on completion, error and cancel
  * alike.
  */
+@ApplicationModule(allowedDependencies = {})
 package dev.tally.ndjson;
+
+import org.springframework.modulith.ApplicationModule;

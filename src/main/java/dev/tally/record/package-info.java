@@ -5,4 +5,7 @@
  * input, to keep no state between lines (one parser serves parallel threads), and never to touch
  * the database: whether a row inserts is decided later, at write time.
  */
+@ApplicationModule(allowedDependencies = {"dataset", "ndjson"})
 package dev.tally.record;
+
+import org.springframework.modulith.ApplicationModule;
