@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -15,11 +16,11 @@ import tools.jackson.databind.JsonNode;
 record Progress(
         String job,
         String dataset,
-        Instant startedAt,
+        @Nullable Instant startedAt,
         long bytesTotal,
         long lines,
         long bytesRead,
-        Instant committedAt,
+        @Nullable Instant committedAt,
         long chunks,
         Totals totals) {
 

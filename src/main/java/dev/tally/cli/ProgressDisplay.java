@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shows {@link ProgressLine}s on stderr: on a terminal one line redrawn in place ({@code \r}) a few
@@ -20,7 +21,7 @@ final class ProgressDisplay {
     private final PrintStream err;
     private final ProgressMode mode;
     private final InstantSource clock;
-    private Instant shownAt;
+    private @Nullable Instant shownAt;
     private boolean pending;
 
     ProgressDisplay(PrintStream err, ProgressMode mode, boolean terminal, InstantSource clock) {

@@ -8,6 +8,7 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -53,7 +54,7 @@ class DatasetController {
             String name,
             String table,
             List<String> key,
-            String versionColumn,
+            @Nullable String versionColumn,
             List<ColumnDocument> columns,
             List<String> policies) {
 
