@@ -12,7 +12,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** BlockHound is installed in the integration tests' JVM: a blocking call where none may happen fails. */
+/**
+ * BlockHound is installed in the integration tests' JVM: a blocking call where none may happen fails.
+ * Run through failsafe, which sets {@code tally.blockhound} and the JVM flags BlockHound needs.
+ */
 class BlockHoundIntegrationTests {
 
     @Test
