@@ -4,4 +4,9 @@
  * {@code admin}. A request to the API without a known token gets 401; one whose token lacks the
  * scope, 403; a job is visible only to tokens that can read its dataset.
  */
+@NullMarked
+@ApplicationModule(allowedDependencies = {"system"})
 package dev.tally.access;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

@@ -2,12 +2,13 @@ package dev.tally.cli;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** What the command line asks for, parsed and checked; {@link CommandLine} builds it. */
 sealed interface Command {
 
     /** Where the service is and the token to send ({@code null}: none given). */
-    record Target(String url, String token) {}
+    record Target(String url, @Nullable String token) {}
 
     /** How progress is shown on stderr: redrawn in place, a line now and then, or not at all. */
     enum ProgressMode {

@@ -114,7 +114,7 @@ final class CommandLine {
                     throw new UsageException(name, "--" + option + " needs a value");
                 }
                 options.put(option, value);
-            } else if (FLAGS.get(name).contains(option) && equals < 0) {
+            } else if (FLAGS.getOrDefault(name, Set.of()).contains(option) && equals < 0) {
                 options.put(option, "true");
             } else {
                 throw new UsageException(name, "unknown option --" + option);

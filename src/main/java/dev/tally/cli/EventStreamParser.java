@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -15,9 +16,9 @@ final class EventStreamParser {
 
     private final JsonMapper json;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-    private String id;
-    private String name;
-    private StringBuilder data;
+    private @Nullable String id;
+    private @Nullable String name;
+    private @Nullable StringBuilder data;
 
     EventStreamParser(JsonMapper json) {
         this.json = json;

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Schedulers;
@@ -46,6 +47,7 @@ final class FileBody {
     }
 
     /** Why the file could not be read to its end, if it could not. */
+    @Nullable
     UncheckedIOException failure() {
         return failure.get();
     }

@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
 
 /** Follows a job's events to its final one, showing its progress on the way. */
@@ -11,7 +12,7 @@ final class JobFollower {
 
         final String job;
 
-        StreamEnded(String job, Throwable cause) {
+        StreamEnded(String job, @Nullable Throwable cause) {
             super(
                     "the event stream ended before the job did" + (cause == null ? "" : ": " + ErrorText.of(cause)),
                     cause);
@@ -20,13 +21,13 @@ final class JobFollower {
     }
 
     private final ProgressDisplay display;
-    private final LongSupplier bytesSent;
+    private final @Nullable LongSupplier bytesSent;
 
     /**
      * @param bytesSent what this client has sent of the body, the progress estimate for events
      *     without {@code bytesRead}; {@code null} when following another client's job
      */
-    JobFollower(ProgressDisplay display, LongSupplier bytesSent) {
+    JobFollower(ProgressDisplay display, @Nullable LongSupplier bytesSent) {
         this.display = display;
         this.bytesSent = bytesSent;
     }

@@ -2,6 +2,7 @@ package dev.tally.cli;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** Reading the service's documents leniently: a field that is absent or null is a value too. */
@@ -24,7 +25,7 @@ final class Json {
         return node.hasNonNull(field) ? node.get(field).asString() : "";
     }
 
-    static Instant instant(JsonNode node, String field) {
+    static @Nullable Instant instant(JsonNode node, String field) {
         try {
             return node.hasNonNull(field) ? Instant.parse(node.get(field).asString()) : null;
         } catch (DateTimeParseException e) {

@@ -1,6 +1,7 @@
 package dev.tally.cli;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -19,11 +20,11 @@ record Progress(
         String dataset,
         boolean atomic,
         boolean dryRun,
-        Instant startedAt,
+        @Nullable Instant startedAt,
         long bytesTotal,
         long lines,
         long bytesRead,
-        Instant committedAt,
+        @Nullable Instant committedAt,
         long chunks,
         Totals totals) {
 

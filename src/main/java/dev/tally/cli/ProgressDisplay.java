@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shows {@link ProgressLine}s on stderr: on a terminal one line, as wide as the terminal at most,
@@ -22,7 +23,7 @@ final class ProgressDisplay {
     private final ProgressMode mode;
     private final InstantSource clock;
     private final int columns;
-    private Instant shownAt;
+    private @Nullable Instant shownAt;
     private boolean pending;
 
     /** {@code columns} is asked once, and only when the line is to be redrawn in place. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.json.JsonMapper;
@@ -65,7 +66,7 @@ public final class TallyCli {
             }
             return ExitCode.USAGE;
         }
-        Command.Target target =
+        Command.@Nullable Target target =
                 switch (command) {
                     case Command.Upload upload -> upload.target();
                     case Command.Watch watch -> watch.target();
@@ -83,6 +84,9 @@ public final class TallyCli {
                 case Command.ListJobs jobs -> jobs(jobs);
             };
         } catch (RuntimeException e) {
+            if (target == null) {
+                throw e; // only help has no service to blame: printing it fails by a defect alone
+            }
             return failed(Exceptions.unwrap(e), target);
         } finally {
             terminal.out().flush();
@@ -165,8 +169,10 @@ public final class TallyCli {
         jobs.status().ifPresent(status -> parameters.put("status", status));
         jobs.limit().ifPresent(limit -> parameters.put("limit", Integer.toString(limit)));
         terminal.out()
-                .print(JobTable.of(
-                        service(jobs.target()).document("/v1/jobs", parameters).block()));
+                .print(JobTable.of(service(jobs.target())
+                        .document("/v1/jobs", parameters)
+                        .blockOptional()
+                        .orElseThrow()));
         return ExitCode.OK;
     }
 

@@ -4,4 +4,9 @@
  * file while it reads the job's events, so the progress shown is what has committed, not what has
  * been sent.
  */
+@NullMarked
+@ApplicationModule(allowedDependencies = {})
 package dev.tally.cli;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one table's shape from the PostgreSQL catalog: columns, types, NOT NULL, defaults and
@@ -204,7 +205,7 @@ final class CatalogReader {
                                 columns.stream().map(Column::name).toList())));
     }
 
-    private static List<Integer> indexesOf(List<Column> columns, String[] names) {
+    private static @Nullable List<Integer> indexesOf(List<Column> columns, String[] names) {
         List<Integer> result = new ArrayList<>();
         for (String name : names) {
             var match = columns.stream().filter(c -> c.name().equals(name)).findFirst();

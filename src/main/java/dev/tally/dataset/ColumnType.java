@@ -1,5 +1,7 @@
 package dev.tally.dataset;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A column's type as Tally converts and binds it: the kind, the catalog's own spelling
  * ({@code format_type}, used verbatim in casts), and the modifiers that limit values.
@@ -12,7 +14,13 @@ package dev.tally.dataset;
  *     negative ({@code numeric(5,-2)} rounds to hundreds), so only {@code precision} tells unconstrained
  * @param element the element type of a one-dimensional array, else null
  */
-public record ColumnType(Kind kind, String sqlType, int length, int precision, int scale, ColumnType element) {
+public record ColumnType(
+        Kind kind,
+        String sqlType,
+        int length,
+        int precision,
+        int scale,
+        @Nullable ColumnType element) {
 
     /** The kinds Tally converts; each names the Java type a field's value becomes. */
     public enum Kind {

@@ -5,6 +5,7 @@ import dev.tally.access.Caller;
 import dev.tally.system.Problems;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -42,7 +43,7 @@ class DatasetController implements DatasetsApi {
             String name,
             String table,
             List<String> key,
-            String versionColumn,
+            @Nullable String versionColumn,
             List<ColumnDocument> columns,
             List<String> policies) {
 

@@ -2,4 +2,7 @@
  * Jobs, the chunk ledger and the row log, and {@code /v1/jobs}. A chunk's ledger row and row log
  * are written in the chunk's own transaction, so the ledger is always the truth about what committed.
  */
+@ApplicationModule(allowedDependencies = {"access", "dataset", "system"})
 package dev.tally.job;
+
+import org.springframework.modulith.ApplicationModule;

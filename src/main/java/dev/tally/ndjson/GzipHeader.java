@@ -28,7 +28,7 @@ final class GzipHeader {
 
     // Over every header byte before FHCRC, whose value is its low 16 bits.
     private final CRC32 crc = new CRC32();
-    private Field field;
+    private Field field = Field.FIXED;
     private int member;
     private int count;
     private int flags;

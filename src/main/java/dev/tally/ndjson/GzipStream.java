@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The decoding state of one gzip body: members one after another (RFC 1952), each a header, raw
@@ -40,9 +41,9 @@ final class GzipStream implements AutoCloseable {
     private byte[] input = EMPTY;
     private int position;
     // The output being filled by one call of next(); kept for the next call unless handed over.
-    private byte[] out;
+    private byte @Nullable [] out;
     private int filled;
-    private InvalidGzipException fault;
+    private @Nullable InvalidGzipException fault;
     private boolean closed;
 
     GzipStream() {
@@ -62,7 +63,7 @@ final class GzipStream implements AutoCloseable {
      * @throws InvalidGzipException if the input is not a valid gzip stream, once the bytes decoded
      *     before the fault have been returned
      */
-    synchronized ByteBuffer next() {
+    synchronized @Nullable ByteBuffer next() {
         if (closed) {
             return null;
         }
@@ -79,16 +80,16 @@ final class GzipStream implements AutoCloseable {
                 throw e;
             }
         }
-        if (filled == 0) {
+        byte[] bytes = out;
+        if (filled == 0 || bytes == null) {
             return null;
         }
         // A full buffer is handed over as it is; a part of one is copied, so that a trickle of small
         // outputs does not cost a 64 KiB array each.
-        byte[] bytes = out;
-        if (filled == out.length) {
+        if (filled == bytes.length) {
             out = null;
         } else {
-            bytes = Arrays.copyOf(out, filled);
+            bytes = Arrays.copyOf(bytes, filled);
         }
         return ByteBuffer.wrap(bytes);
     }
@@ -149,7 +150,7 @@ final class GzipStream implements AutoCloseable {
                     if (out == null) {
                         out = new byte[OUTPUT_BYTES];
                     }
-                    inflate();
+                    inflate(out);
                     if (inflater.finished()) {
                         // What the inflater did not use belongs to the trailer and the next member.
                         position = input.length - inflater.getRemaining();
@@ -173,7 +174,7 @@ final class GzipStream implements AutoCloseable {
         }
     }
 
-    private void inflate() {
+    private void inflate(byte[] out) {
         long written = inflater.getBytesWritten();
         int remaining = inflater.getRemaining();
         DataFormatException corrupt = null;

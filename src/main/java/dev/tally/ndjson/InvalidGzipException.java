@@ -1,5 +1,7 @@
 package dev.tally.ndjson;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A gzip body that cannot be decoded: not gzip, corrupt deflate data, a checksum or length that
  * does not match, or a stream cut short. The lines decoded before it are valid; the line in
@@ -8,13 +10,13 @@ package dev.tally.ndjson;
 public final class InvalidGzipException extends RuntimeException {
 
     private final String reason;
-    private final Long line;
+    private final @Nullable Long line;
 
     InvalidGzipException(String reason) {
         this(reason, null);
     }
 
-    private InvalidGzipException(String reason, Long line) {
+    private InvalidGzipException(String reason, @Nullable Long line) {
         // An expected outcome of bad input, reported to the client: a stack trace would say nothing.
         super(line == null ? reason : reason + "; decoding stopped in line " + line, null, false, false);
         this.reason = reason;
@@ -22,7 +24,7 @@ public final class InvalidGzipException extends RuntimeException {
     }
 
     /** The line that was being read when the stream broke, or null when not known. */
-    public Long line() {
+    public @Nullable Long line() {
         return line;
     }
 

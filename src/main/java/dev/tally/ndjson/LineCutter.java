@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 
@@ -54,6 +55,7 @@ final class LineCutter {
     }
 
     /** The last line when the body does not end with {@code \n}, or null. */
+    @Nullable
     Line finish() {
         return lineLength == 0 ? null : endLine();
     }
@@ -96,7 +98,7 @@ final class LineCutter {
     }
 
     // The common case: the whole line lies in one segment and is copied straight out of it.
-    private Line whole(byte[] bytes, int from, int to) {
+    private @Nullable Line whole(byte[] bytes, int from, int to) {
         long number = ++linesEnded;
         if (isBlank(bytes, from, to)) {
             return null;
@@ -133,7 +135,7 @@ final class LineCutter {
         }
     }
 
-    private Line endLine() {
+    private @Nullable Line endLine() {
         long number = ++linesEnded;
         long length = endsWithCr ? lineLength - 1 : lineLength;
         Line line;

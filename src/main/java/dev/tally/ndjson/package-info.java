@@ -5,4 +5,9 @@
  * honours downstream demand, and releases every buffer it receives, on completion, error and cancel
  * alike.
  */
+@NullMarked
+@ApplicationModule(allowedDependencies = {})
 package dev.tally.ndjson;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

@@ -3,6 +3,7 @@ package dev.tally.record;
 import dev.tally.dataset.ColumnType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
@@ -132,7 +133,7 @@ final class Numbers {
      * The number exactly, or null when its exponent is beyond BigDecimal's (an int): Jackson then
      * throws NumberFormatException, which is no JSON error and would escape the parser.
      */
-    private static BigDecimal decimal(JsonParser parser) {
+    private static @Nullable BigDecimal decimal(JsonParser parser) {
         try {
             return parser.getDecimalValue();
         } catch (NumberFormatException e) {

@@ -3,6 +3,7 @@ package dev.tally.record;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A line after parsing and conversion: a {@link Row} to write or a {@link Reject}. */
 public sealed interface ParsedLine {
@@ -25,7 +26,7 @@ public sealed interface ParsedLine {
          * The values of the given columns as one hashable key: the value itself for one column (the
          * common case, and the cheapest to hash), else a list of them. Null when any value is null.
          */
-        public Object key(List<Integer> columns) {
+        public @Nullable Object key(List<Integer> columns) {
             if (columns.size() == 1) {
                 return values[columns.getFirst()];
             }
@@ -45,6 +46,6 @@ public sealed interface ParsedLine {
      *
      * @param key the line's key values by key column name when it could be read, else null
      */
-    record Reject(long line, RejectCode code, String message, java.util.Map<String, Object> key, byte[] text)
+    record Reject(long line, RejectCode code, String message, java.util.@Nullable Map<String, Object> key, byte[] text)
             implements ParsedLine {}
 }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
@@ -127,9 +128,8 @@ public final class RecordParser {
         private final JsonParser parser;
         private final Object[] values = new Object[schema.columns().size()];
         private final BitSet present = new BitSet(values.length);
-        private Set<String> unknownNames;
-        private RejectCode firstCode;
-        private String firstMessage;
+        private @Nullable Set<String> unknownNames;
+        private @Nullable Problem firstProblem;
 
         LineReader(long number, byte[] bytes, JsonParser parser) {
             this.number = number;
@@ -152,14 +152,14 @@ public final class RecordParser {
             if (parser.nextToken() != null) {
                 return invalidJson(number, bytes, "Trailing content after the JSON object at column " + column());
             }
-            if (firstCode != null) {
-                return reject(firstCode, firstMessage);
+            if (firstProblem != null) {
+                return reject(firstProblem.code(), firstProblem.detail());
             }
             return checkKeyAndVersion();
         }
 
         /** Reads one field's value; returns a reject only for a duplicate name, which ends the line. */
-        private Reject field(String name) {
+        private @Nullable Reject field(String name) {
             Column column = columnsByName.get(name);
             if (column == null) {
                 if (unknownNames == null) {
@@ -186,7 +186,7 @@ public final class RecordParser {
                             RejectCode.MISSING_REQUIRED,
                             "field " + Messages.quote(name) + " is null but the column is NOT NULL");
                 }
-            } else if (firstCode != null && !isKey[index]) {
+            } else if (firstProblem != null && !isKey[index]) {
                 parser.skipChildren(); // the line is rejected already: only its key is still of use
             } else {
                 convert(column);
@@ -204,9 +204,8 @@ public final class RecordParser {
         }
 
         private void problem(RejectCode code, String message) {
-            if (firstCode == null) {
-                firstCode = code;
-                firstMessage = message;
+            if (firstProblem == null) {
+                firstProblem = new Problem(code, message);
             }
         }
 
@@ -250,7 +249,7 @@ public final class RecordParser {
         }
 
         /** The key by column name when every key value was read, else null. */
-        private Map<String, Object> key() {
+        private @Nullable Map<String, Object> key() {
             Map<String, Object> key = new LinkedHashMap<>();
             for (Column column : keyColumns) {
                 Object value = values[column.index()];

@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
@@ -47,9 +48,9 @@ final class Temporals {
         boolean zoned = type.kind() == ColumnType.Kind.TIMESTAMPTZ;
         LocalDate date = text.length() >= 16 ? date(text) : null;
         int end = date == null ? -1 : timeEnd(text);
-        LocalDateTime local = end < 0 ? null : time(text, date, end);
+        LocalDateTime local = date == null || end < 0 ? null : time(text, date, end);
         int offset = local == null ? MALFORMED : offsetSeconds(text, end);
-        if (offset == MALFORMED) {
+        if (local == null || offset == MALFORMED) {
             String example = zoned ? "2026-01-31T12:00:00Z" : "2026-01-31T12:00:00";
             return Problem.mismatch("expected a timestamp like " + example + " for " + type.sqlType() + ", got "
                     + Messages.quote(text));
@@ -69,7 +70,7 @@ final class Temporals {
     }
 
     /** The date in the first 10 characters, or null if they are not a valid yyyy-MM-dd. */
-    private static LocalDate date(String s) {
+    private static @Nullable LocalDate date(String s) {
         int year = digits(s, 0, 4);
         int month = digits(s, 5, 7);
         int day = digits(s, 8, 10);
@@ -110,7 +111,7 @@ final class Temporals {
         return i;
     }
 
-    private static LocalDateTime time(String s, LocalDate date, int end) {
+    private static @Nullable LocalDateTime time(String s, LocalDate date, int end) {
         int hour = digits(s, 11, 13);
         int minute = digits(s, 14, 16);
         int second = end > 16 ? digits(s, 17, 19) : 0;

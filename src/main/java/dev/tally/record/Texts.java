@@ -2,6 +2,7 @@ package dev.tally.record;
 
 import dev.tally.dataset.ColumnType;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
@@ -37,7 +38,7 @@ final class Texts {
      *
      * @param nulAllowed true for a json column, which keeps {@code \u0000} as its escape
      */
-    static String unstorable(String value, boolean nulAllowed) {
+    static @Nullable String unstorable(String value, boolean nulAllowed) {
         for (int i = 0, n = value.length(); i < n; i++) {
             char c = value.charAt(i);
             if (c == 0 && !nulAllowed) {
@@ -67,7 +68,7 @@ final class Texts {
                         + ", got " + Messages.quote(value));
     }
 
-    private static UUID parseUuid(String s) {
+    private static @Nullable UUID parseUuid(String s) {
         if (s.length() != 36
                 || s.charAt(8) != '-'
                 || s.charAt(13) != '-'

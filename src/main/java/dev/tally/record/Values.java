@@ -7,6 +7,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -57,7 +58,8 @@ final class Values {
         if (parser.currentToken() != JsonToken.START_ARRAY) {
             return Problem.mismatch("expected an array for " + type.sqlType() + ", got " + Messages.got(parser));
         }
-        ColumnType element = type.element();
+        // RecordParser refuses an array column without a scalar element type up front.
+        ColumnType element = Objects.requireNonNull(type.element());
         boolean jsonElements = element.kind() == ColumnType.Kind.JSON || element.kind() == ColumnType.Kind.JSONB;
         List<Object> values = new ArrayList<>();
         JsonToken token;

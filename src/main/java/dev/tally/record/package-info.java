@@ -5,4 +5,9 @@
  * input, to keep no state between lines (one parser serves parallel threads), and never to touch
  * the database: whether a row inserts is decided later, at write time.
  */
+@NullMarked
+@ApplicationModule(allowedDependencies = {"dataset", "ndjson"})
 package dev.tally.record;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.r2dbc.postgresql.client.EncodedParameter;
 import io.r2dbc.postgresql.codec.Codec;
 import io.r2dbc.postgresql.message.Format;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /** Binds {@link BinaryArray}s in binary format; encode only, it never decodes. */
@@ -26,7 +27,8 @@ final class BinaryArrayCodec implements Codec<BinaryArray> {
     }
 
     @Override
-    public BinaryArray decode(ByteBuf buffer, int dataType, Format format, Class<? extends BinaryArray> type) {
+    public BinaryArray decode(
+            @Nullable ByteBuf buffer, int dataType, Format format, Class<? extends BinaryArray> type) {
         throw new UnsupportedOperationException("BinaryArray is a parameter type only");
     }
 

@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one column of a segment in PostgreSQL's binary array format ({@code array_send}): a
@@ -164,7 +165,7 @@ public final class BinaryArrays {
             int32((int) v);
         }
 
-        void text(Byte prefix, String value) {
+        void text(@Nullable Byte prefix, String value) {
             byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
             int32(bytes.length + (prefix == null ? 0 : 1));
             if (prefix != null) {
