@@ -9,7 +9,7 @@ import org.springframework.modulith.core.ApplicationModule;
 import org.springframework.modulith.core.ApplicationModules;
 
 /**
- * The package graph of DESIGN.md's Layout, checked on the compiled main code: each package uses only
+ * The package graph of docs/how-it-works.md, checked on the compiled main code: each package uses only
  * the public types of the packages its {@code package-info.java} allows, and there are no cycles.
  */
 class ModuleStructureTests {

@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
@@ -49,7 +50,7 @@ final class ErrorText {
     }
 
     /** A message such as "Connection reset", as the rest of a sentence. */
-    private static String lower(String message, String otherwise) {
+    private static String lower(@Nullable String message, String otherwise) {
         if (message == null || message.isBlank()) {
             return otherwise;
         }

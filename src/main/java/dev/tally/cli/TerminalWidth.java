@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How many columns the terminal has: {@code $COLUMNS} when it is exported, else what {@code stty
@@ -19,7 +20,7 @@ final class TerminalWidth {
     private TerminalWidth() {}
 
     /** {@code sttySize} answers {@code stty size}'s output ("rows columns"), or null. */
-    static int of(Map<String, String> env, Supplier<String> sttySize) {
+    static int of(Map<String, String> env, Supplier<@Nullable String> sttySize) {
         int columns = positive(env.get("COLUMNS"));
         if (columns > 0) {
             return columns;
@@ -31,7 +32,7 @@ final class TerminalWidth {
     }
 
     /** {@code stty size} of the controlling terminal; null without one, or where there is no stty. */
-    static String sttySize() {
+    static @Nullable String sttySize() {
         try {
             Process stty = new ProcessBuilder("stty", "size")
                     .redirectInput(new File("/dev/tty"))
@@ -47,7 +48,7 @@ final class TerminalWidth {
         }
     }
 
-    private static int positive(String text) {
+    private static int positive(@Nullable String text) {
         try {
             return text == null ? -1 : Integer.parseInt(text.strip());
         } catch (NumberFormatException e) {

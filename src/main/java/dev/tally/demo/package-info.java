@@ -4,4 +4,7 @@
  * Outside that case it does nothing, so a configured database that cannot be reached stays a start-up
  * error.
  */
+@ApplicationModule(allowedDependencies = {"system"})
 package dev.tally.demo;
+
+import org.springframework.modulith.ApplicationModule;

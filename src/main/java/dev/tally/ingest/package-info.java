@@ -4,7 +4,7 @@
  * chunk committed, except in an atomic or dry-run upload: one transaction, whose final event says
  * whether it was kept.
  */
-@ApplicationModule(allowedDependencies = {"access", "dataset", "job", "ndjson", "record", "system", "upsert"})
+@ApplicationModule(allowedDependencies = {"access", "dataset", "events", "job", "ndjson", "record", "system", "upsert"})
 package dev.tally.ingest;
 
 import org.springframework.modulith.ApplicationModule;

@@ -6,7 +6,7 @@
  * Writing rows in a chunk gives the same result as writing them one at a time in order, and what a
  * writer emits is what is in the database.
  */
-@ApplicationModule(allowedDependencies = {"dataset", "record", "system"})
+@ApplicationModule(allowedDependencies = {"dataset", "job", "record", "system"})
 package dev.tally.upsert;
 
 import org.springframework.modulith.ApplicationModule;
