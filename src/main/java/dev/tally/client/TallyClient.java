@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.reactivestreams.Publisher;
@@ -134,7 +135,7 @@ public final class TallyClient {
      */
     public Flux<UploadEvent> follow(String job) {
         AtomicReference<String> lastId = new AtomicReference<>();
-        AtomicReference<Boolean> ended = new AtomicReference<>(false);
+        AtomicBoolean ended = new AtomicBoolean();
         Flux<UploadEvent> once = Flux.defer(() -> http.headers(headers -> {
                             headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
                             if (lastId.get() != null) {
