@@ -197,6 +197,42 @@ class TallyClientUploadIntegrationTests {
         assertThat(db.count("SELECT count(*) FROM things")).isEqualTo(102);
     }
 
+    @Test
+    void aPublisherThatFailsEndsTheUploadWithItsOwnErrorAndTheJobAborted() throws InterruptedException {
+        IllegalStateException broken = new IllegalStateException("the source broke");
+        // The source breaks once the job has started and its first chunk committed.
+        Sinks.Many<String> records = Sinks.many().unicast().onBackpressureBuffer();
+        LongStream.rangeClosed(3, 152).forEach(id -> records.tryEmitNext(line(id)));
+        List<UploadEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        assertThatThrownBy(() -> tally.upload(
+                                "things",
+                                records.asFlux(),
+                                UploadOptions.defaults().withChunkSize(100).withIdempotencyKey("broken-" + port))
+                        .doOnNext(seen::add)
+                        .doOnNext(event -> {
+                            if (event instanceof ChunkCommitted) {
+                                records.tryEmitError(broken);
+                            }
+                        })
+                        .blockLast(TIMEOUT))
+                .isSameAs(broken);
+
+        String job = seen.getFirst().job();
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (db.count("SELECT count(*) FROM tally.job WHERE id = ?::uuid AND status = 'running'", job) > 0) {
+            assertThat(System.nanoTime()).as("the job ends").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(db.query("SELECT status FROM tally.job WHERE id = ?::uuid", job))
+                .containsExactly(Map.of("status", "aborted"));
+        assertThat(db.count("SELECT count(*) FROM tally.job WHERE idempotency_key = ?", "broken-" + port))
+                .isEqualTo(1);
+        assertThat(seen).noneMatch(UploadEvent.Resumed.class::isInstance);
+        assertThat(db.count("SELECT count(*) FROM things WHERE id BETWEEN 3 AND 102"))
+                .isEqualTo(100);
+    }
+
     private List<UploadEvent> upload(Flux<?> records, UploadOptions options) {
         List<UploadEvent> events =
                 tally.upload("things", records, options).collectList().block(TIMEOUT);
