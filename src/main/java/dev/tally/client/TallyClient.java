@@ -185,7 +185,8 @@ public final class TallyClient {
      * The row log of job {@code job} in line order: its skipped and rejected lines, or only those of
      * {@code outcome} ({@code skipped}, {@code rejected}; null for both). Read a page of {@code
      * pageSize} rows per request ({@code after} the last line of the previous page), the next page
-     * only once the previous one was emitted, so at most one page is held.
+     * only once the previous one was emitted, so at most one page is held. An unknown job is a {@link
+     * TallyProblemException} (404); cancelling stops the paging.
      */
     public Flux<RowLogEntry> rows(String job, String outcome, int pageSize) {
         return page(job, outcome, pageSize, 0);
