@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,23 +164,38 @@ class TallyClientUploadIntegrationTests {
 
     @Test
     void aRefusedUploadIsAProblemWithStatusTitleAndDetail() {
-        assertThatThrownBy(() -> tally.upload("nothing", Flux.just(line(3)), UploadOptions.defaults())
-                        .blockLast(TIMEOUT))
-                .isInstanceOfSatisfying(TallyProblemException.class, problem -> {
-                    assertThat(problem.status()).isEqualTo(404);
-                    assertThat(problem.title()).isEqualTo("Unknown dataset");
-                    assertThat(problem.detail()).contains("nothing");
-                });
-        assertThatThrownBy(() -> tally.upload(
-                                "things",
-                                Flux.just(line(3)),
-                                UploadOptions.defaults().withOnConflict("sometimes"))
-                        .blockLast(TIMEOUT))
-                .isInstanceOfSatisfying(TallyProblemException.class, problem -> {
-                    assertThat(problem.status()).isEqualTo(400);
-                    assertThat(problem.detail()).contains("sometimes");
-                });
+        TallyProblemException unknown =
+                refusal(() -> tally.upload("nothing", Flux.just(line(3)), UploadOptions.defaults()));
+        TallyProblemException badPolicy = refusal(() -> tally.upload(
+                "things", Flux.just(line(3)), UploadOptions.defaults().withOnConflict("sometimes")));
+
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.title()).isEqualTo("Unknown dataset");
+        assertThat(unknown.detail()).contains("nothing");
+        assertThat(badPolicy.status()).isEqualTo(400);
+        assertThat(badPolicy.detail()).contains("sometimes");
         assertThat(table()).containsExactly(List.of(1L, "one"), List.of(2L, "two"));
+    }
+
+    /**
+     * The problem an upload is refused with. Tally answers a refusal before reading the body and
+     * closes the connection, and the client may be reset before it read the answer (see
+     * docs/java-client.md, Errors): then nothing started, and the test sends it again.
+     */
+    private static TallyProblemException refusal(Supplier<Flux<UploadEvent>> upload) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                upload.get().blockLast(TIMEOUT);
+                throw new AssertionError("the upload was accepted");
+            } catch (TallyProblemException problem) {
+                return problem;
+            } catch (TallyConnectionLostException lost) {
+                assertThat(lost.job()).isNull();
+                if (attempt == 3) {
+                    throw lost;
+                }
+            }
+        }
     }
 
     @Test
