@@ -157,9 +157,7 @@ public final class TallyCli {
         jobs.dataset().ifPresent(dataset -> parameters.put("dataset", dataset));
         jobs.status().ifPresent(status -> parameters.put("status", status));
         jobs.limit().ifPresent(limit -> parameters.put("limit", Integer.toString(limit)));
-        terminal.out()
-                .print(JobTable.of(
-                        service(jobs.target()).document("/v1/jobs", parameters).block()));
+        terminal.out().print(JobTable.of(service(jobs.target()).jobs(parameters).block()));
         return ExitCode.OK;
     }
 

@@ -2,21 +2,12 @@ package dev.tally.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
-import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.client.HttpClientResponse;
-import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -36,16 +27,16 @@ public final class TallyClient {
     /** Rows of the row log read per request by {@link #rows(String, String)}. */
     public static final int DEFAULT_ROWS_PAGE = 1000;
 
-    private static final int FOLLOW_RETRIES = 5;
-
     private final HttpClient http;
     private final Wire wire;
     private final RecordLines lines;
+    private final TallyDocuments documents;
 
     private TallyClient(HttpClient http, JsonMapper json) {
         this.http = http;
         this.wire = new Wire(json);
         this.lines = new RecordLines(json);
+        this.documents = new TallyDocuments(http, wire);
     }
 
     /**
@@ -117,7 +108,7 @@ public final class TallyClient {
         if (options.idempotencyKey() != null) {
             headers.put("Idempotency-Key", options.idempotencyKey());
         }
-        String uri = "/v1/datasets/" + encode(dataset) + "/records" + query(options.query());
+        String uri = "/v1/datasets/" + Http.encode(dataset) + "/records" + Http.query(options.query());
         return new Upload(
                         records,
                         options,
@@ -129,51 +120,17 @@ public final class TallyClient {
     /**
      * The events of job {@code job} from the start, as replayed from its ledger and then live, until
      * its final event. Emitted in order; a chunk event per chunk (merged when this subscriber reads
-     * slowly). A connection lost on the way is opened again with {@code Last-Event-ID} (up to {@value
-     * #FOLLOW_RETRIES} times in a row, backing off from 200 ms), so no event is repeated or missed.
+     * slowly). A connection lost on the way is opened again with {@code Last-Event-ID} (up to 5
+     * times in a row, backing off from 200 ms), so no event is repeated or missed.
      * An unknown job is a {@link TallyProblemException} (404). Cancelling closes the connection.
      */
     public Flux<UploadEvent> follow(String job) {
-        AtomicReference<String> lastId = new AtomicReference<>();
-        AtomicBoolean ended = new AtomicBoolean();
-        Flux<UploadEvent> once = Flux.defer(() -> http.headers(headers -> {
-                            headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
-                            if (lastId.get() != null) {
-                                headers.set("Last-Event-ID", lastId.get());
-                            }
-                        })
-                        .get()
-                        .uri("/v1/jobs/" + encode(job) + "/events")
-                        .response((response, body) -> {
-                            if (response.status().code() == 204) {
-                                ended.set(true); // nothing after Last-Event-ID: the job ended
-                                return Flux.<UploadEvent>empty();
-                            }
-                            if (response.status().code() != 200) {
-                                return refused(response, body);
-                            }
-                            LineSplitter splitter = new LineSplitter();
-                            ServerSentEvents sse = new ServerSentEvents();
-                            return body.asByteArray()
-                                    .concatMapIterable(splitter::feed)
-                                    .concatMap(line -> Flux.fromStream(sse.feed(line).stream()))
-                                    .map(event -> {
-                                        lastId.set(event.id());
-                                        return wire.event(
-                                                event.name(), wire.json().readTree(event.data()));
-                                    });
-                        }))
-                .takeUntil(event -> {
-                    ended.set(event instanceof UploadEvent.JobEnded);
-                    return ended.get();
-                })
-                .concatWith(Flux.defer(() -> ended.get() ? Flux.empty() : Flux.error(Upload.earlyEnd())));
-        return once.retryWhen(Retry.backoff(FOLLOW_RETRIES, Duration.ofMillis(200))
-                .maxBackoff(Duration.ofSeconds(2))
-                .transientErrors(true)
-                .filter(Upload::isConnectionLoss)
-                .onRetryExhaustedThrow((spec, signal) -> new TallyConnectionLostException(
-                        "Lost the connection following job " + job, job, 0, signal.failure())));
+        return documents.events(job).map(event -> wire.event(event.name(), event.data()));
+    }
+
+    /** The API's documents as JSON, for tools that show fields beyond this client's records. */
+    public TallyDocuments documents() {
+        return documents;
     }
 
     /** {@link #rows(String, String, int)} with pages of {@value #DEFAULT_ROWS_PAGE} rows. */
@@ -200,10 +157,10 @@ public final class TallyClient {
         query.put("after", Long.toString(after));
         query.put("limit", Integer.toString(pageSize));
         Flux<RowLogEntry> rows = http.get()
-                .uri("/v1/jobs/" + encode(job) + "/rows" + query(query))
+                .uri("/v1/jobs/" + Http.encode(job) + "/rows" + Http.query(query))
                 .response((response, body) -> response.status().code() != 200
-                        ? refused(response, body)
-                        : lines(body).map(wire::row));
+                        ? Http.<RowLogEntry>refused(wire, response, body)
+                        : Http.lines(body).map(wire::row));
         return rows.collectList()
                 .flatMapMany(page -> page.size() < pageSize
                         ? Flux.fromIterable(page)
@@ -218,32 +175,7 @@ public final class TallyClient {
                 .uri(uri)
                 .send((request, out) -> out.send(body))
                 .response((response, content) -> response.status().code() != 200
-                        ? refused(response, content)
-                        : lines(content).map(wire::eventLine));
-    }
-
-    private <T> Flux<T> refused(HttpClientResponse response, ByteBufFlux body) {
-        return body.aggregate()
-                .asByteArray()
-                .defaultIfEmpty(new byte[0])
-                .flatMapMany(bytes -> Flux.error(
-                        wire.problem(response.status().code(), response.status().reasonPhrase(), bytes)));
-    }
-
-    private static Flux<byte[]> lines(ByteBufFlux body) {
-        LineSplitter splitter = new LineSplitter();
-        return body.asByteArray().concatMapIterable(splitter::feed).filter(line -> line.length > 0);
-    }
-
-    private static String query(Map<String, String> parameters) {
-        return parameters.isEmpty()
-                ? ""
-                : parameters.entrySet().stream()
-                        .map(p -> p.getKey() + "=" + encode(p.getValue()))
-                        .collect(Collectors.joining("&", "?", ""));
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+                        ? Http.<UploadEvent>refused(wire, response, content)
+                        : Http.lines(content).map(wire::eventLine));
     }
 }
