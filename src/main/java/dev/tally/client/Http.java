@@ -1,5 +1,6 @@
 package dev.tally.client;
 
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -26,6 +27,14 @@ final class Http {
     static Flux<byte[]> lines(ByteBufFlux body) {
         LineSplitter splitter = new LineSplitter();
         return body.asByteArray().concatMapIterable(splitter::feed).filter(line -> line.length > 0);
+    }
+
+    /**
+     * The request's whole URI, parsed by the JDK: Reactor Netty's parsing of a base URL string takes
+     * {@code localhost:1} (a one-digit port) for a host name.
+     */
+    static URI uri(String baseUrl, String pathAndQuery) {
+        return URI.create(baseUrl + pathAndQuery);
     }
 
     static String query(Map<String, String> parameters) {

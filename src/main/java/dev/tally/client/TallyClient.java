@@ -31,12 +31,14 @@ public final class TallyClient {
     private final Wire wire;
     private final RecordLines lines;
     private final TallyDocuments documents;
+    private final String baseUrl;
 
-    private TallyClient(HttpClient http, JsonMapper json) {
+    private TallyClient(HttpClient http, String baseUrl, JsonMapper json) {
         this.http = http;
+        this.baseUrl = baseUrl;
         this.wire = new Wire(json);
         this.lines = new RecordLines(json);
-        this.documents = new TallyDocuments(http, wire);
+        this.documents = new TallyDocuments(http, baseUrl, wire);
     }
 
     /**
@@ -53,11 +55,12 @@ public final class TallyClient {
      */
     public static TallyClient create(HttpClient http, String baseUrl, String token, JsonMapper json) {
         Objects.requireNonNull(baseUrl, "baseUrl");
-        HttpClient configured = http.baseUrl(baseUrl);
+        HttpClient configured = http;
         if (token != null) {
             configured = configured.headers(headers -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token));
         }
-        return new TallyClient(configured, json);
+        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        return new TallyClient(configured, base, json);
     }
 
     /**
@@ -157,7 +160,7 @@ public final class TallyClient {
         query.put("after", Long.toString(after));
         query.put("limit", Integer.toString(pageSize));
         Flux<RowLogEntry> rows = http.get()
-                .uri("/v1/jobs/" + Http.encode(job) + "/rows" + Http.query(query))
+                .uri(Http.uri(baseUrl, "/v1/jobs/" + Http.encode(job) + "/rows" + Http.query(query)))
                 .response((response, body) -> response.status().code() != 200
                         ? Http.<RowLogEntry>refused(wire, response, body)
                         : Http.lines(body).map(wire::row));
@@ -172,7 +175,7 @@ public final class TallyClient {
     private Flux<UploadEvent> post(String uri, Map<String, String> headers, Flux<ByteBuf> body) {
         return http.headers(h -> headers.forEach(h::set))
                 .post()
-                .uri(uri)
+                .uri(Http.uri(baseUrl, uri))
                 .send((request, out) -> out.send(body))
                 .response((response, content) -> response.status().code() != 200
                         ? Http.<UploadEvent>refused(wire, response, content)

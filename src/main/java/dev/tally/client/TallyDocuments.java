@@ -26,9 +26,11 @@ public final class TallyDocuments {
 
     private final HttpClient http;
     private final Wire wire;
+    private final String baseUrl;
 
-    TallyDocuments(HttpClient http, Wire wire) {
+    TallyDocuments(HttpClient http, String baseUrl, Wire wire) {
         this.http = http;
+        this.baseUrl = baseUrl;
         this.wire = wire;
     }
 
@@ -57,7 +59,8 @@ public final class TallyDocuments {
                     }
                 })
                 .post()
-                .uri("/v1/datasets/" + Http.encode(dataset) + "/records" + Http.query(options.query()))
+                .uri(Http.uri(
+                        baseUrl, "/v1/datasets/" + Http.encode(dataset) + "/records" + Http.query(options.query())))
                 .send(body)
                 .response((response, content) -> response.status().code() != 200
                         ? Http.<EventDocument>refused(wire, response, content)
@@ -79,7 +82,7 @@ public final class TallyDocuments {
                             }
                         })
                         .get()
-                        .uri("/v1/jobs/" + Http.encode(job) + "/events")
+                        .uri(Http.uri(baseUrl, "/v1/jobs/" + Http.encode(job) + "/events"))
                         .response((response, body) -> {
                             if (response.status().code() == 204) {
                                 ended.set(true); // nothing after Last-Event-ID: the job ended
@@ -119,7 +122,7 @@ public final class TallyDocuments {
     public Mono<JsonNode> jobs(Map<String, String> filters) {
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/json"))
                 .get()
-                .uri("/v1/jobs" + Http.query(filters))
+                .uri(Http.uri(baseUrl, "/v1/jobs" + Http.query(filters)))
                 .responseSingle((response, content) -> content.asByteArray()
                         .defaultIfEmpty(new byte[0])
                         .handle((bytes, sink) -> {
@@ -142,7 +145,7 @@ public final class TallyDocuments {
         String query = outcome == null ? "" : Http.query(Map.of("outcome", outcome));
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/x-ndjson"))
                 .get()
-                .uri("/v1/jobs/" + Http.encode(job) + "/rows" + query)
+                .uri(Http.uri(baseUrl, "/v1/jobs/" + Http.encode(job) + "/rows" + query))
                 .response((response, content) -> response.status().code() == 200
                         ? content.asByteArray()
                         : Http.<byte[]>refused(wire, response, content));
