@@ -40,12 +40,16 @@ class ModuleStructureTests {
     }
 
     @Test
-    void theTerminalClientDependsOnNoOtherModule() {
+    void theTerminalClientUsesOnlyTheJavaClientWhichUsesNothing() {
         var cli = MODULES.getModuleByName("cli").orElseThrow();
         assertThat(cli.getDirectDependencies(MODULES).uniqueModules())
+                .map(module -> module.getIdentifier().toString())
+                .containsExactly("client");
+        var client = MODULES.getModuleByName("client").orElseThrow();
+        assertThat(client.getDirectDependencies(MODULES).uniqueModules())
                 .map(ApplicationModule::getIdentifier)
                 .isEmpty();
-        assertThat(declaredDependencies(cli)).contains(new String[0]);
+        assertThat(declaredDependencies(client)).contains(new String[0]);
     }
 
     private static Optional<String[]> declaredDependencies(ApplicationModule module) {

@@ -169,10 +169,8 @@ public final class TallyCli {
         jobs.status().ifPresent(status -> parameters.put("status", status));
         jobs.limit().ifPresent(limit -> parameters.put("limit", Integer.toString(limit)));
         terminal.out()
-                .print(JobTable.of(service(jobs.target())
-                        .document("/v1/jobs", parameters)
-                        .blockOptional()
-                        .orElseThrow()));
+                .print(JobTable.of(
+                        service(jobs.target()).jobs(parameters).blockOptional().orElseThrow()));
         return ExitCode.OK;
     }
 

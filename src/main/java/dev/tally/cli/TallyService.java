@@ -1,47 +1,41 @@
 package dev.tally.cli;
 
 import dev.tally.cli.Command.Target;
+import dev.tally.client.EventDocument;
+import dev.tally.client.TallyClient;
+import dev.tally.client.TallyConnectionLostException;
+import dev.tally.client.TallyDocuments;
+import dev.tally.client.TallyProblemException;
+import dev.tally.client.UploadOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The HTTP API as this client uses it, over Reactor Netty: it writes a request body and reads the
- * response at the same time, which is what lets an upload show progress while it is being sent
- * (the JDK's client reads the response only after the whole body went out).
+ * The HTTP API as this client uses it, through {@link TallyClient} (the repository's one HTTP
+ * implementation of the API): it writes a request body and reads the response at the same time,
+ * which is what lets an upload show progress while it is being sent.
  *
  * <p>Every answer other than 200 becomes a {@link Refused} error; a connection that cannot be made
  * or breaks surfaces as the transport's exception.
  */
 final class TallyService {
 
-    private final JsonMapper json;
-    private final HttpClient http;
-    private final String url;
+    private final TallyDocuments tally;
 
     TallyService(Target target, JsonMapper json) {
-        this.json = json;
-        this.url = target.url();
         // The service closes every connection after its answer: a pool would only hold dead ones.
-        this.http = HttpClient.create(ConnectionProvider.newConnection()).headers(headers -> {
-            headers.set(HttpHeaderNames.USER_AGENT, "tally-cli");
-            if (target.token() != null) {
-                headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + target.token());
-            }
-        });
+        HttpClient http = HttpClient.create(ConnectionProvider.newConnection())
+                .headers(headers -> headers.set(HttpHeaderNames.USER_AGENT, "tally-cli"));
+        this.tally =
+                TallyClient.create(http, target.url(), target.token(), json).documents();
     }
 
     /**
@@ -56,87 +50,62 @@ final class TallyService {
             Flux<ByteBuf> body,
             long length,
             boolean gzip) {
-        return http.headers(headers -> {
-                    headers.set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson");
-                    headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
-                    headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
-                    if (gzip) {
-                        headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
-                    }
-                    idempotencyKey.ifPresent(key -> headers.set("Idempotency-Key", key));
-                })
-                .post()
-                .uri(uri("/v1/datasets/" + encode(dataset) + "/records" + query(parameters)))
-                .send(body)
-                .response(this::events);
+        UploadOptions options = options(parameters).withGzip(gzip);
+        if (idempotencyKey.isPresent()) {
+            options = options.withIdempotencyKey(idempotencyKey.get()).withResume(false);
+        }
+        return tally.upload(dataset, body, length, options)
+                .map(TallyService::event)
+                .onErrorMap(TallyService::cliError);
     }
 
     /** A job's events: the replay of what happened, then live until its final event. */
     Flux<Event> events(String job) {
-        return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "text/event-stream"))
-                .get()
-                .uri(uri("/v1/jobs/" + encode(job) + "/events"))
-                .response(this::events);
+        return tally.events(job).map(TallyService::event).onErrorMap(TallyService::cliError);
     }
 
-    /** A JSON document, such as the job list. */
-    Mono<JsonNode> document(String path, Map<String, String> parameters) {
-        return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/json"))
-                .get()
-                .uri(uri(path + query(parameters)))
-                .responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8)
-                        .defaultIfEmpty("")
-                        .map(text -> {
-                            if (response.status().code() != 200) {
-                                throw Refused.of(response.status().code(), text, json);
-                            }
-                            return json.readTree(text);
-                        }));
+    /** The job list, {@code {"jobs":[…]}}, with these filters. */
+    Mono<JsonNode> jobs(Map<String, String> filters) {
+        return tally.jobs(filters).onErrorMap(TallyService::cliError);
     }
 
     /** The rejected lines of a job's row log, as the NDJSON bytes the service sends. */
     Flux<byte[]> rejectedRows(String job) {
-        return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/x-ndjson"))
-                .get()
-                .uri(uri("/v1/jobs/" + encode(job) + "/rows?outcome=rejected"))
-                .response((response, content) ->
-                        response.status().code() == 200 ? content.asByteArray() : refused(response, content));
+        return tally.rows(job, "rejected").onErrorMap(TallyService::cliError);
     }
 
-    private Flux<Event> events(HttpClientResponse response, ByteBufFlux content) {
-        if (response.status().code() != 200) {
-            return refused(response, content);
+    private static Event event(EventDocument event) {
+        return new Event(event.id(), event.name(), event.data());
+    }
+
+    private static UploadOptions options(Map<String, String> parameters) {
+        UploadOptions options = UploadOptions.defaults();
+        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+            String value = parameter.getValue();
+            options = switch (parameter.getKey()) {
+                case "onConflict" -> options.withOnConflict(value);
+                case "chunkSize" -> options.withChunkSize(Integer.parseInt(value));
+                case "maxRejects" -> options.withMaxRejects(Integer.parseInt(value));
+                case "atomic" -> options.withAtomic(Boolean.parseBoolean(value));
+                case "dryRun" -> options.withDryRun(Boolean.parseBoolean(value));
+                case "unknownFields" -> options.withUnknownFields(value);
+                default -> throw new IllegalArgumentException("not an upload parameter: " + parameter.getKey());
+            };
         }
-        EventStreamParser parser = new EventStreamParser(json);
-        return content.asByteArray().concatMapIterable(parser::feed);
+        return options;
     }
 
-    private <T> Flux<T> refused(HttpClientResponse response, ByteBufFlux content) {
-        int status = response.status().code();
-        return content.aggregate()
-                .asString(StandardCharsets.UTF_8)
-                .defaultIfEmpty("")
-                .flatMapMany(text -> Flux.error(Refused.of(status, text, json)));
-    }
-
-    /**
-     * The request's whole URI, parsed by the JDK: Reactor Netty's parsing of a base URL string
-     * takes {@code localhost:1} (a one-digit port) for a host name, and a closed port for a name
-     * that cannot be resolved.
-     */
-    private URI uri(String pathAndQuery) {
-        return URI.create(url + pathAndQuery);
-    }
-
-    private static String query(Map<String, String> parameters) {
-        return parameters.isEmpty()
-                ? ""
-                : parameters.entrySet().stream()
-                        .map(parameter -> encode(parameter.getKey()) + "=" + encode(parameter.getValue()))
-                        .collect(Collectors.joining("&", "?", ""));
-    }
-
-    private static String encode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    /** The client's errors as this program reports them: refusals as {@link Refused}, transport failures as they are. */
+    private static Throwable cliError(Throwable error) {
+        if (error instanceof TallyProblemException problem) {
+            return new Refused(
+                    problem.status(),
+                    problem.problem().isEmpty() ? "HTTP " + problem.status() : problem.title(),
+                    problem.detail() == null ? "" : problem.detail());
+        }
+        if (error instanceof TallyConnectionLostException lost && lost.getCause() != null) {
+            return lost.getCause();
+        }
+        return error;
     }
 }

@@ -1,0 +1,15 @@
+package dev.tally.client;
+
+import java.util.Map;
+
+/**
+ * One entry of a job's row log ({@code GET /v1/jobs/{id}/rows}): a skipped or rejected line.
+ *
+ * @param outcome {@code skipped} or {@code rejected}
+ * @param reason why a skipped line was skipped ({@code exists}, {@code stale}); null for a rejected one
+ * @param code a rejected line's reject code; null for a skipped one
+ * @param key the line's key, or null when it could not be read
+ * @param text the line as sent (its first 1 KiB for a line too long to keep), or null
+ */
+public record RowLogEntry(
+        long line, String outcome, String reason, String code, Map<String, Object> key, String message, String text) {}
