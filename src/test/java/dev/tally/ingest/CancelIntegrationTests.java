@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
@@ -47,7 +48,7 @@ class CancelIntegrationTests extends ServiceIntegrationTest {
             assertThat(events.stream().map(e -> e.get("event").asString()).distinct())
                     .containsExactly("chunk", "cancelled");
             JsonNode end = events.getLast();
-            UploadPoliciesIntegrationTests.assertTotals(end, 20, 19, 0, 0, 0, 1);
+            assertTotals(end, 20, 19, 0, 0, 0, 1);
             assertThat(end.get("chunks").asInt()).isEqualTo(2);
             assertThat(end.get("error").isNull()).isTrue();
         }
@@ -102,7 +103,7 @@ class CancelIntegrationTests extends ServiceIntegrationTest {
             JsonNode end = upload.remainingEvents(WAIT).getLast();
             assertThat(end.get("event").asString()).isEqualTo("cancelled");
             assertThat(end.get("committed").asBoolean()).isFalse();
-            UploadPoliciesIntegrationTests.assertTotals(end, 20, 19, 0, 0, 0, 1);
+            assertTotals(end, 20, 19, 0, 0, 0, 1);
         }
         assertThat(JobLedger.status(db, job)).isEqualTo("cancelled");
         assertThat(JobLedger.assertTotalsEqualLedger(db, job, "cancelled atomic job"))

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
@@ -44,7 +45,7 @@ class EmptyBodyIntegrationTests {
 
         assertThat(events).extracting(event -> event.get("event").asString()).containsExactly("job", "completed");
         JsonNode end = events.getLast();
-        UploadPoliciesIntegrationTests.assertTotals(end, 0, 0, 0, 0, 0, 0);
+        assertTotals(end, 0, 0, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isZero();
         assertThat(end.get("error").isNull()).isTrue();
         String job = end.get("job").asString();

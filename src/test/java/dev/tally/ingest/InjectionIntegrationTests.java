@@ -1,6 +1,6 @@
 package dev.tally.ingest;
 
-import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TestTokens;

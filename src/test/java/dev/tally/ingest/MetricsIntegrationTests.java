@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -65,8 +66,8 @@ class MetricsIntegrationTests {
         JsonNode update = client.upload("things", "onConflict=update&chunkSize=4", BODY);
         JsonNode skip = client.upload("things", "onConflict=skip", lines("{\"id\":1,\"label\":\"x\"}", "{\"id\":20}"));
 
-        UploadPoliciesIntegrationTests.assertTotals(update, 10, 4, 1, 1, 0, 4);
-        UploadPoliciesIntegrationTests.assertTotals(skip, 2, 0, 0, 0, 1, 1);
+        assertTotals(update, 10, 4, 1, 1, 0, 4);
+        assertTotals(skip, 2, 0, 0, 0, 1, 1);
         PrometheusScrape after = PrometheusScrape.of(client);
         for (String outcome : OUTCOMES) {
             assertThat(after.increase(before, "tally_lines_total", "dataset", "things", "outcome", outcome))

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
@@ -84,7 +85,7 @@ class ShutdownIntegrationTests {
             JsonNode end = events.getLast();
             assertThat(end.get("event").asString()).isEqualTo("aborted");
             assertThat(end.get("chunks").asInt()).isEqualTo(4);
-            UploadPoliciesIntegrationTests.assertTotals(end, 40, 38, 0, 0, 0, 2);
+            assertTotals(end, 40, 38, 0, 0, 0, 2);
         } finally {
             service.close();
         }

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
@@ -57,7 +58,7 @@ class SlowReaderIntegrationTests {
         List<JsonNode> events = response.body().lines().map(json::readTree).toList();
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, LINES, LINES, 0, 0, 0, 0);
+        assertTotals(end, LINES, LINES, 0, 0, 0, 0);
         long summed = events.stream()
                 .filter(e -> e.get("event").asString().equals("chunk"))
                 .mapToLong(e -> e.get("counts").get("inserted").asLong())

@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -123,13 +124,5 @@ class UploadPoliciesIntegrationTests extends ServiceIntegrationTest {
         String body = client.get(
                 "/v1/jobs/{id}/rows?outcome={outcome}", end.get("job").asString(), outcome);
         return body == null ? List.of() : body.lines().toList();
-    }
-
-    static void assertTotals(
-            JsonNode event, long received, long inserted, long updated, long unchanged, long skipped, long rejected) {
-        assertThat(event.get("totals").toString())
-                .isEqualTo(
-                        "{\"received\":%d,\"inserted\":%d,\"updated\":%d,\"unchanged\":%d,\"skipped\":%d,\"rejected\":%d}"
-                                .formatted(received, inserted, updated, unchanged, skipped, rejected));
     }
 }

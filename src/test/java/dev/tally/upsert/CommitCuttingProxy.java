@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import dev.tally.testing.TcpProxy;
 import java.io.BufferedOutputStream;

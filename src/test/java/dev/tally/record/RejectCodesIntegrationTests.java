@@ -1,5 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.record;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,7 +54,7 @@ class RejectCodesIntegrationTests {
 
         JsonNode end = new UploadClient(port).upload(dataset, "", lines(good1, badLine, good3));
 
-        UploadPoliciesIntegrationTests.assertTotals(end, 3, 2, 0, 0, 0, 1);
+        assertTotals(end, 3, 2, 0, 0, 0, 1);
         List<java.util.Map<String, Object>> log = db.query(
                 "SELECT line, outcome, reason, message, text FROM tally.row_log WHERE job_id = ?::uuid",
                 end.get("job").asString());
@@ -82,7 +83,7 @@ class RejectCodesIntegrationTests {
                 .events("typed", "", body.toByteArray(), null)
                 .getLast();
 
-        UploadPoliciesIntegrationTests.assertTotals(end, 3, 2, 0, 0, 0, 1);
+        assertTotals(end, 3, 2, 0, 0, 0, 1);
         assertThat(db.query(
                         "SELECT line, outcome, reason, message, text FROM tally.row_log WHERE job_id = ?::uuid",
                         end.get("job").asString()))

@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.system;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,8 +1,7 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.upsert.DatabaseRetry;
 import dev.tally.upsert.DatabaseRetry.DatabaseGone;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import java.time.Duration;

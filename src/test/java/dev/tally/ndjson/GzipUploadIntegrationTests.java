@@ -1,10 +1,11 @@
-package dev.tally.ingest;
+package dev.tally.ndjson;
 
 import static dev.tally.ndjson.GzipBytes.concat;
 import static dev.tally.ndjson.GzipBytes.crc;
 import static dev.tally.ndjson.GzipBytes.deflateFlushed;
 import static dev.tally.ndjson.GzipBytes.gzip;
 import static dev.tally.ndjson.GzipBytes.littleEndian;
+import static dev.tally.testing.Totals.assertTotals;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,7 +55,7 @@ class GzipUploadIntegrationTests extends ServiceIntegrationTest {
 
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, 251, 251, 0, 0, 0, 0);
+        assertTotals(end, 251, 251, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isEqualTo(3);
         assertThat(ids()).isEqualTo(LongStream.rangeClosed(1, 251).boxed().toList());
         assertThat(db.query("SELECT label FROM things WHERE id IN (100, 201, 251) ORDER BY id"))
@@ -72,7 +73,7 @@ class GzipUploadIntegrationTests extends ServiceIntegrationTest {
 
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, 3, 2, 0, 0, 0, 1);
+        assertTotals(end, 3, 2, 0, 0, 0, 1);
         assertThat(end.get("chunks").asInt()).isEqualTo(1);
         assertThat(db.query(
                         "SELECT line, outcome, reason, message, text FROM tally.row_log WHERE job_id = ?::uuid",
@@ -194,7 +195,7 @@ class GzipUploadIntegrationTests extends ServiceIntegrationTest {
                 .allSatisfy(event -> assertThat(event.get("event").asString()).isEqualTo("chunk"));
         assertThat(end.get("event").asString()).isEqualTo("failed");
         assertThat(end.get("error").toString()).isEqualTo(error);
-        UploadPoliciesIntegrationTests.assertTotals(end, inserted, inserted, 0, 0, 0, 0);
+        assertTotals(end, inserted, inserted, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isEqualTo(chunks);
 
         assertThat(db.query(

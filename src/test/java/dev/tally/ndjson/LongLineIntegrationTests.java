@@ -1,5 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.ndjson;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
@@ -64,7 +65,7 @@ class LongLineIntegrationTests {
                 Arrays.stream(response.split("\n")).map(UploadClient::json).toList();
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, 3, 2, 0, 0, 0, 1);
+        assertTotals(end, 3, 2, 0, 0, 0, 1);
         assertThat(db.query(
                         "SELECT line, reason, message, length(text) AS kept FROM tally.row_log WHERE job_id = ?::uuid",
                         end.get("job").asString()))

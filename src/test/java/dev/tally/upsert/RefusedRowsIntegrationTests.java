@@ -1,6 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
-import static dev.tally.ingest.UploadPoliciesIntegrationTests.assertTotals;
+import static dev.tally.testing.Totals.assertTotals;
 import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.TallyIntegrationTest;
@@ -55,7 +56,7 @@ class ChunkFailureIntegrationTests {
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("failed");
         assertThat(end.get("chunks").asInt()).isEqualTo(2);
-        UploadPoliciesIntegrationTests.assertTotals(end, 20, 19, 0, 0, 0, 1);
+        assertTotals(end, 20, 19, 0, 0, 0, 1);
         assertThat(end.get("error").get("code").asString()).isEqualTo("db_error");
         assertThat(end.get("error").get("message").asString())
                 .isEqualTo("chunk 3 (lines 22-32): no third chunk today [SQLSTATE P0001]");

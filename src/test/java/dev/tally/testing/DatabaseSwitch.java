@@ -1,6 +1,5 @@
-package dev.tally.ingest;
+package dev.tally.testing;
 
-import dev.tally.testing.TcpProxy;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.Set;
@@ -11,26 +10,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * connection through it is cut and new ones are closed as soon as they are accepted, until it is
  * switched on again.
  */
-final class DatabaseSwitch implements AutoCloseable {
+public final class DatabaseSwitch implements AutoCloseable {
 
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final TcpProxy proxy;
     private volatile boolean off;
 
-    DatabaseSwitch(String host, int port) throws IOException {
+    public DatabaseSwitch(String host, int port) throws IOException {
         this.proxy = new TcpProxy(host, port, "database-switch", this::relay);
     }
 
-    int port() {
+    public int port() {
         return proxy.port();
     }
 
-    void off() {
+    public void off() {
         off = true;
         open.forEach(TcpProxy::closeQuietly);
     }
 
-    void on() {
+    public void on() {
         off = false;
     }
 

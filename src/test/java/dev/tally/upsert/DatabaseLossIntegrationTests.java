@@ -1,5 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.upsert;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
@@ -7,8 +8,8 @@ import dev.tally.TallyApplication;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
-import dev.tally.ingest.CommitCuttingProxy.Fault;
 import dev.tally.testing.UploadClient;
+import dev.tally.upsert.CommitCuttingProxy.Fault;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -141,7 +142,7 @@ class DatabaseLossIntegrationTests {
         List<JsonNode> events = events(response);
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, lines, lines, 0, 0, 0, 0);
+        assertTotals(end, lines, lines, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isEqualTo(60);
         assertThat(summed(events, "inserted")).isEqualTo(lines);
         assertThat(summed(events, "skipped")).isZero();
@@ -215,7 +216,7 @@ class DatabaseLossIntegrationTests {
             assertThat(end.get("event").asString()).isEqualTo("failed");
             assertThat(end.get("error").get("code").asString()).isEqualTo("database_unavailable");
             assertThat(end.get("error").get("message").asString()).startsWith("chunk 6 (lines 101-120): ");
-            UploadPoliciesIntegrationTests.assertTotals(end, 100, 100, 0, 0, 0, 0);
+            assertTotals(end, 100, 100, 0, 0, 0, 0);
             assertThat(end.get("chunks").asInt()).isEqualTo(5);
             String job = end.get("job").asString();
             // The job's row could not be written while the database was away; the instance writes it once it is back.
@@ -234,7 +235,7 @@ class DatabaseLossIntegrationTests {
     private void assertCleanUpload(List<JsonNode> events, int lines, int chunks) {
         JsonNode end = events.getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
-        UploadPoliciesIntegrationTests.assertTotals(end, lines, lines, 0, 0, 0, 0);
+        assertTotals(end, lines, lines, 0, 0, 0, 0);
         assertThat(events)
                 .filteredOn(e -> e.get("event").asString().equals("chunk"))
                 .extracting(

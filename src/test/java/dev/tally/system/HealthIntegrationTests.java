@@ -1,4 +1,4 @@
-package dev.tally.ingest;
+package dev.tally.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
+import dev.tally.testing.DatabaseSwitch;
 import dev.tally.testing.UploadClient;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
-package dev.tally.ingest;
+package dev.tally.record;
 
+import static dev.tally.testing.Totals.assertTotals;
 import static dev.tally.testing.UploadClient.lines;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,7 +40,7 @@ class ColumnTypesIntegrationTests {
     void everyTypeIsStoredAsSent() {
         JsonNode end = new UploadClient(port).upload("typed", "", lines(EVERY_TYPE, "{\"id\":2}"));
 
-        UploadPoliciesIntegrationTests.assertTotals(end, 2, 2, 0, 0, 0, 0);
+        assertTotals(end, 2, 2, 0, 0, 0, 0);
         assertThat(textOf(1))
                 .containsExactlyEntriesOf(expected(
                         "1",
@@ -75,7 +76,7 @@ class ColumnTypesIntegrationTests {
 
         JsonNode end = client.upload("typed", "onConflict=update", lines(EVERY_TYPE));
 
-        UploadPoliciesIntegrationTests.assertTotals(end, 1, 0, 0, 1, 0, 0);
+        assertTotals(end, 1, 0, 0, 1, 0, 0);
     }
 
     private Map<String, Object> textOf(long id) {
