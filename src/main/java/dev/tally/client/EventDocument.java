@@ -1,5 +1,6 @@
 package dev.tally.client;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -7,7 +8,7 @@ import tools.jackson.databind.JsonNode;
  * its whole {@code data} object, with the fields beyond {@link UploadEvent}'s (such as {@code
  * bytesTotal}, {@code bytesRead} and {@code committedAt}, for progress displays).
  */
-public record EventDocument(String id, String name, JsonNode data) {
+public record EventDocument(@Nullable String id, String name, JsonNode data) {
 
     /** Whether this is the job's final event. */
     public boolean isFinal() {

@@ -1,6 +1,7 @@
 package dev.tally.client;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of a job's row log ({@code GET /v1/jobs/{id}/rows}): a skipped or rejected line.
@@ -12,4 +13,10 @@ import java.util.Map;
  * @param text the line as sent (its first 1 KiB for a line too long to keep), or null
  */
 public record RowLogEntry(
-        long line, String outcome, String reason, String code, Map<String, Object> key, String message, String text) {}
+        long line,
+        String outcome,
+        @Nullable String reason,
+        @Nullable String code,
+        @Nullable Map<String, Object> key,
+        @Nullable String message,
+        @Nullable String text) {}

@@ -2,6 +2,7 @@ package dev.tally.client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers the lines of a {@code text/event-stream} into events: {@code id}, {@code event} and
@@ -11,11 +12,11 @@ import java.util.Optional;
 final class ServerSentEvents {
 
     /** One event: its id (null when it had none), name and data. */
-    record Sse(String id, String name, String data) {}
+    record Sse(@Nullable String id, String name, String data) {}
 
-    private String id;
-    private String name;
-    private StringBuilder data;
+    private @Nullable String id;
+    private @Nullable String name;
+    private @Nullable StringBuilder data;
 
     /** The event this line completes, if it does. */
     Optional<Sse> feed(byte[] bytes) {

@@ -1,6 +1,7 @@
 package dev.tally.client;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A line that wrote nothing because its key exists.
@@ -8,4 +9,7 @@ import java.util.Map;
  * @param key the line's key columns and values
  * @param reason {@code exists} or {@code stale}
  */
-public record SkippedLine(long line, Map<String, Object> key, String reason) {}
+public record SkippedLine(
+        long line,
+        @Nullable Map<String, Object> key,
+        @Nullable String reason) {}

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
@@ -45,7 +46,7 @@ public final class TallyClient {
      * A client of the Tally at {@code baseUrl} (such as {@code http://localhost:8080}) that sends
      * {@code token} as its bearer token (null sends none).
      */
-    public static TallyClient create(String baseUrl, String token) {
+    public static TallyClient create(String baseUrl, @Nullable String token) {
         return create(HttpClient.create(), baseUrl, token, JsonMapper.builder().build());
     }
 
@@ -53,7 +54,7 @@ public final class TallyClient {
      * A client on a configured {@link HttpClient} (timeouts, TLS, connection pool), writing records
      * that are not Strings or byte arrays with {@code json}.
      */
-    public static TallyClient create(HttpClient http, String baseUrl, String token, JsonMapper json) {
+    public static TallyClient create(HttpClient http, String baseUrl, @Nullable String token, JsonMapper json) {
         Objects.requireNonNull(baseUrl, "baseUrl");
         HttpClient configured = http;
         if (token != null) {
@@ -137,7 +138,7 @@ public final class TallyClient {
     }
 
     /** {@link #rows(String, String, int)} with pages of {@value #DEFAULT_ROWS_PAGE} rows. */
-    public Flux<RowLogEntry> rows(String job, String outcome) {
+    public Flux<RowLogEntry> rows(String job, @Nullable String outcome) {
         return rows(job, outcome, DEFAULT_ROWS_PAGE);
     }
 
@@ -148,11 +149,11 @@ public final class TallyClient {
      * only once the previous one was emitted, so at most one page is held. An unknown job is a {@link
      * TallyProblemException} (404); cancelling stops the paging.
      */
-    public Flux<RowLogEntry> rows(String job, String outcome, int pageSize) {
+    public Flux<RowLogEntry> rows(String job, @Nullable String outcome, int pageSize) {
         return page(job, outcome, pageSize, 0);
     }
 
-    private Flux<RowLogEntry> page(String job, String outcome, int pageSize, long after) {
+    private Flux<RowLogEntry> page(String job, @Nullable String outcome, int pageSize, long after) {
         Map<String, String> query = new LinkedHashMap<>();
         if (outcome != null) {
             query.put("outcome", outcome);

@@ -1,5 +1,7 @@
 package dev.tally.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The connection to Tally broke (or its answer ended early) and the client did not, or could no
  * longer, resume. What committed stays committed: {@code committedLine} is the last line a chunk
@@ -7,17 +9,17 @@ package dev.tally.client;
  */
 public final class TallyConnectionLostException extends TallyException {
 
-    private final String job;
+    private final @Nullable String job;
     private final long committedLine;
 
-    TallyConnectionLostException(String message, String job, long committedLine, Throwable cause) {
+    TallyConnectionLostException(String message, @Nullable String job, long committedLine, Throwable cause) {
         super(message, cause);
         this.job = job;
         this.committedLine = committedLine;
     }
 
     /** The job the upload started, or null when it broke before Tally accepted it. */
-    public String job() {
+    public @Nullable String job() {
         return job;
     }
 

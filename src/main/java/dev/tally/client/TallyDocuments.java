@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -73,7 +74,7 @@ public final class TallyDocuments {
      * #FOLLOW_RETRIES} times in a row): as {@link TallyClient#follow(String)}.
      */
     public Flux<EventDocument> events(String job) {
-        AtomicReference<String> lastId = new AtomicReference<>();
+        AtomicReference<@Nullable String> lastId = new AtomicReference<>();
         AtomicBoolean ended = new AtomicBoolean();
         Flux<EventDocument> once = Flux.defer(() -> http.headers(headers -> {
                             headers.set(HttpHeaderNames.ACCEPT, "text/event-stream");
@@ -141,7 +142,7 @@ public final class TallyDocuments {
      * The row log of job {@code job} (only {@code outcome}'s rows, or all for null) as the NDJSON
      * bytes Tally sends, in pieces as they arrive, in one request.
      */
-    public Flux<byte[]> rows(String job, String outcome) {
+    public Flux<byte[]> rows(String job, @Nullable String outcome) {
         String query = outcome == null ? "" : Http.query(Map.of("outcome", outcome));
         return http.headers(headers -> headers.set(HttpHeaderNames.ACCEPT, "application/x-ndjson"))
                 .get()

@@ -3,6 +3,7 @@ package dev.tally.client;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tally refused a request with an RFC 9457 problem ({@code application/problem+json}): a bad
@@ -13,10 +14,10 @@ public final class TallyProblemException extends TallyException {
 
     private final int status;
     private final String title;
-    private final String detail;
+    private final @Nullable String detail;
     private final Map<String, Object> problem;
 
-    TallyProblemException(int status, String title, String detail, Map<String, Object> problem) {
+    TallyProblemException(int status, String title, @Nullable String detail, Map<String, Object> problem) {
         super("%d %s: %s".formatted(status, title, detail), null);
         this.status = status;
         this.title = title;
@@ -32,7 +33,7 @@ public final class TallyProblemException extends TallyException {
         return title;
     }
 
-    public String detail() {
+    public @Nullable String detail() {
         return detail;
     }
 

@@ -3,6 +3,7 @@ package dev.tally.client;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -30,8 +31,8 @@ final class Upload {
     private final Flux<?> records;
     private final UploadOptions options;
     private final BiFunction<Publisher<?>, Long, Flux<UploadEvent>> exchange;
-    private volatile Throwable recordsFailed;
-    private volatile String job;
+    private volatile @Nullable Throwable recordsFailed;
+    private volatile @Nullable String job;
     private volatile long lastChunk;
     private volatile long committedLine;
     private volatile boolean ended;

@@ -2,6 +2,7 @@ package dev.tally.client;
 
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** What an upload (or a followed job) reports, in the order it happened. */
 public sealed interface UploadEvent {
@@ -55,8 +56,8 @@ public sealed interface UploadEvent {
             long chunks,
             long durationMs,
             double rowsPerSecond,
-            JobError error,
-            Boolean committed)
+            @Nullable JobError error,
+            @Nullable Boolean committed)
             implements UploadEvent {
 
         public boolean completed() {

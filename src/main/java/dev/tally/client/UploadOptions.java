@@ -3,6 +3,7 @@ package dev.tally.client;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How an upload runs: the query parameters of docs/api.md (null leaves Tally's default), gzip, the
@@ -24,15 +25,15 @@ import java.util.Map;
  *     outstanding demand (1..65536, default 1024)
  */
 public record UploadOptions(
-        String onConflict,
-        Integer chunkSize,
-        Boolean atomic,
-        Boolean dryRun,
-        Integer maxRejects,
-        String unknownFields,
+        @Nullable String onConflict,
+        @Nullable Integer chunkSize,
+        @Nullable Boolean atomic,
+        @Nullable Boolean dryRun,
+        @Nullable Integer maxRejects,
+        @Nullable String unknownFields,
         boolean gzip,
-        String idempotencyKey,
-        Boolean resume,
+        @Nullable String idempotencyKey,
+        @Nullable Boolean resume,
         int maxResumes,
         Duration resumeTimeout,
         int prefetch) {
@@ -54,7 +55,7 @@ public record UploadOptions(
                 null, null, null, null, null, null, false, null, null, 5, Duration.ofSeconds(60), DEFAULT_PREFETCH);
     }
 
-    public UploadOptions withOnConflict(String onConflict) {
+    public UploadOptions withOnConflict(@Nullable String onConflict) {
         return new UploadOptions(
                 onConflict,
                 chunkSize,
@@ -134,7 +135,7 @@ public record UploadOptions(
                 prefetch);
     }
 
-    public UploadOptions withUnknownFields(String unknownFields) {
+    public UploadOptions withUnknownFields(@Nullable String unknownFields) {
         return new UploadOptions(
                 onConflict,
                 chunkSize,
@@ -166,7 +167,7 @@ public record UploadOptions(
                 prefetch);
     }
 
-    public UploadOptions withIdempotencyKey(String idempotencyKey) {
+    public UploadOptions withIdempotencyKey(@Nullable String idempotencyKey) {
         return new UploadOptions(
                 onConflict,
                 chunkSize,
@@ -264,7 +265,7 @@ public record UploadOptions(
         return query;
     }
 
-    private static void put(Map<String, String> query, String name, Object value) {
+    private static void put(Map<String, String> query, String name, @Nullable Object value) {
         if (value != null) {
             query.put(name, value.toString());
         }

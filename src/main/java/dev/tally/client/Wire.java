@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -122,7 +123,7 @@ final class Wire {
                 counts.path("rejected").asLong());
     }
 
-    private static JobError error(JsonNode error) {
+    private static @Nullable JobError error(JsonNode error) {
         if (!error.isObject()) {
             return null;
         }
@@ -131,11 +132,11 @@ final class Wire {
                 text(error.path("code")), text(error.path("message")), line.isNumber() ? line.asLong() : null);
     }
 
-    private Map<String, Object> key(JsonNode key) {
+    private @Nullable Map<String, Object> key(JsonNode key) {
         return key.isObject() ? json.convertValue(key, OBJECT) : null;
     }
 
-    private static String text(JsonNode node) {
+    private static @Nullable String text(JsonNode node) {
         return node.isString() ? node.asString() : null;
     }
 }

@@ -5,7 +5,9 @@
  * Reactor Netty, Reactor and Jackson, and promises backpressure from Tally's reads back to the
  * publisher, every line accounted for, and no line applied twice when it resumes an upload.
  */
+@NullMarked
 @ApplicationModule(allowedDependencies = {})
 package dev.tally.client;
 
+import org.jspecify.annotations.NullMarked;
 import org.springframework.modulith.ApplicationModule;
