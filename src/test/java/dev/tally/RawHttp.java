@@ -69,6 +69,20 @@ public final class RawHttp implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Writes as much of {@code ascii} as the server takes: one that answers and closes the connection
+     * before the body ended makes the write fail, and a careful client then still reads the answer
+     * already received. Returns whether the whole text went out.
+     */
+    public boolean writeUntilClosed(String ascii) {
+        try {
+            write(ascii);
+            return true;
+        } catch (IOException closed) {
+            return false;
+        }
+    }
+
     /** Sends {@code text} as one chunk of a chunked request body. */
     public synchronized void writeChunk(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

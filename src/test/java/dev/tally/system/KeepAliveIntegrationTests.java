@@ -110,7 +110,7 @@ class KeepAliveIntegrationTests {
     void aRefusedBodyTooLargeToDiscardClosesItsConnectionAndSaysSo() throws IOException {
         String large = "{\"id\":1}\n".repeat((int) (UnreadBodies.MAX_DISCARDED_BYTES / 9) + 1);
         try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
-            connection.write(upload("things", null, large));
+            connection.writeUntilClosed(upload("things", null, large));
             RawHttp.Answer refused = connection.read();
             assertThat(refused.status()).isEqualTo(401);
             assertThat(refused.head().header("connection")).isEqualTo("close");
@@ -123,7 +123,7 @@ class KeepAliveIntegrationTests {
         try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
             connection.write("POST /v1/datasets/things/records HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
-            connection.writeChunk(line(1));
+            connection.writeUntilClosed(Integer.toHexString(line(1).length()) + "\r\n" + line(1) + "\r\n");
             RawHttp.Answer refused = connection.read();
             assertThat(refused.status()).isEqualTo(401);
             assertThat(refused.head().header("connection")).isEqualTo("close");
