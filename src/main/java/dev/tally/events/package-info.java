@@ -5,7 +5,7 @@
  * its uploader saw, and none that does not read holds back the job or the others.
  */
 @NullMarked
-@ApplicationModule(allowedDependencies = {"access", "dataset", "job", "system"})
+@ApplicationModule(allowedDependencies = {"access", "job", "system"})
 package dev.tally.events;
 
 import org.jspecify.annotations.NullMarked;
