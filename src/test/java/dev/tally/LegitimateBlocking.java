@@ -8,8 +8,6 @@ final class LegitimateBlocking implements BlockHoundIntegration {
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        // A job id: SecureRandom reads /dev/urandom, which never waits for entropy, in 32-byte refills.
-        // Tolerated, not wanted: ingest.Uploads makes it on the event loop (to move after the merge).
-        builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
+        // None for now: even a job id, which reads SecureRandom, is made off the event loop (ingest.Uploads).
     }
 }

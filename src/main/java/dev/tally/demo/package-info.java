@@ -4,7 +4,9 @@
  * Outside that case it does nothing, so a configured database that cannot be reached stays a start-up
  * error.
  */
+@NullMarked
 @ApplicationModule(allowedDependencies = {"system"})
 package dev.tally.demo;
 
+import org.jspecify.annotations.NullMarked;
 import org.springframework.modulith.ApplicationModule;

@@ -3,6 +3,7 @@ package dev.tally.events;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -19,10 +20,10 @@ public final class EventFeed {
     // Guarded by this. The sink is only ever called outside the lock: what it runs (the subscriber
     // cancelling, its release from its followers) may take other locks, whose holders publish here.
     private final Deque<JobEvent> pending = new ArrayDeque<>();
-    private FluxSink<JobEvent> sink;
+    private @Nullable FluxSink<JobEvent> sink;
     private boolean ended;
     private boolean terminated;
-    private Throwable failure;
+    private @Nullable Throwable failure;
     private Runnable onCancel = () -> {};
     // One thread drains at a time, the others leave their work to it: events stay in order.
     private final AtomicInteger drains = new AtomicInteger();
@@ -100,7 +101,7 @@ public final class EventFeed {
     }
 
     /** What to send now, taken under the lock to be sent outside it; null for nothing. */
-    private synchronized Runnable next() {
+    private synchronized @Nullable Runnable next() {
         if (sink == null || terminated) {
             return null;
         }

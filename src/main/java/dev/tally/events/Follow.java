@@ -1,5 +1,6 @@
 package dev.tally.events;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -8,4 +9,5 @@ import reactor.core.publisher.Flux;
  * events so far merged into one, as they are in no ledger yet; and the events from then on.
  * {@code release} stops feeding it.
  */
-public record Follow(int publishedChunks, JobEvent.ChunksCommitted written, Flux<JobEvent> events, Runnable release) {}
+public record Follow(
+        int publishedChunks, JobEvent.@Nullable ChunksCommitted written, Flux<JobEvent> events, Runnable release) {}

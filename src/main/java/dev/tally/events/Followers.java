@@ -3,6 +3,7 @@ package dev.tally.events;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The subscribers on this instance of one job's events, whoever publishes them (its upload
@@ -15,7 +16,7 @@ public final class Followers {
     private final boolean oneTransaction;
     private final List<EventFeed> feeds = new ArrayList<>();
     private int publishedChunks;
-    private JobEvent.ChunksCommitted written;
+    private JobEvent.@Nullable ChunksCommitted written;
     private boolean ended;
 
     /**

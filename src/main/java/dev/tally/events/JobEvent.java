@@ -8,7 +8,9 @@ import dev.tally.job.LoggedRow;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** What a job tells its subscribers, in order: started, chunks committed, ended. */
 public sealed interface JobEvent {
@@ -26,7 +28,7 @@ public sealed interface JobEvent {
             boolean atomic,
             boolean dryRun,
             Instant startedAt,
-            Long bytesTotal)
+            @Nullable Long bytesTotal)
             implements JobEvent {
         @Override
         public long id() {
@@ -78,7 +80,8 @@ public sealed interface JobEvent {
                     record.firstLine(),
                     record.lastLine(),
                     record.bytesRead(),
-                    record.committedAt(),
+                    // Published once its ledger row is written, which stamps the time.
+                    Objects.requireNonNull(record.committedAt(), "a chunk published before it committed"),
                     record.counts(),
                     totals,
                     skipped,
@@ -140,7 +143,7 @@ public sealed interface JobEvent {
             int chunks,
             long durationMs,
             double rowsPerSecond,
-            JobError error,
-            Boolean committed)
+            @Nullable JobError error,
+            @Nullable Boolean committed)
             implements JobEvent {}
 }

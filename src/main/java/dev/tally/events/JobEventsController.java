@@ -5,6 +5,7 @@ import dev.tally.job.JobDocument;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -35,7 +36,7 @@ class JobEventsController implements JobEventsApi {
     @GetMapping("/v1/jobs/{id}/events")
     public Mono<ResponseEntity<Flux<ServerSentEvent<String>>>> events(
             @PathVariable String id,
-            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+            @RequestHeader(name = "Last-Event-ID", required = false) @Nullable String lastEventId,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         Mono<JobDocument> job = jobs.find(id, caller::canRead); // a bad id is refused before a bad Last-Event-ID
         long after = after(lastEventId);
@@ -53,7 +54,7 @@ class JobEventsController implements JobEventsApi {
     }
 
     /** The id of the last event the client has, or -1 for none. */
-    private static long after(String lastEventId) {
+    private static long after(@Nullable String lastEventId) {
         if (lastEventId == null || lastEventId.isBlank()) {
             return -1;
         }

@@ -5,6 +5,7 @@ import dev.tally.system.JobLog;
 import dev.tally.system.Periodic;
 import dev.tally.system.TallyProperties;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -27,7 +28,7 @@ class Liveness implements DisposableBean {
     private final LostJobs jobs;
     private final RunningUploads uploads;
     private final TallyProperties.Liveness liveness;
-    private volatile Disposable schedule;
+    private volatile @Nullable Disposable schedule;
 
     Liveness(LostJobs jobs, RunningUploads uploads, TallyProperties properties) {
         this.jobs = jobs;

@@ -4,7 +4,9 @@
  * died, and {@code /v1/jobs/{id}/events}. Every subscriber gets each event once, in order, with the ids
  * its uploader saw, and none that does not read holds back the job or the others.
  */
-@ApplicationModule(allowedDependencies = {"access", "dataset", "job", "system"})
+@NullMarked
+@ApplicationModule(allowedDependencies = {"access", "job", "system"})
 package dev.tally.events;
 
+import org.jspecify.annotations.NullMarked;
 import org.springframework.modulith.ApplicationModule;

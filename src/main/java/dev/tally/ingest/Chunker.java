@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -134,6 +135,7 @@ final class Chunker {
         }
 
         /** The buffer's lines as the next chunk, or null when it held only ticks. */
+        @Nullable
         LineChunk chunk(List<Object> buffer) {
             List<Line> chunkLines = new ArrayList<>(buffer.size());
             for (Object item : buffer) {

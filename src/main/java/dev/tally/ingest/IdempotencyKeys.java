@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.dao.DuplicateKeyException;
@@ -85,7 +86,7 @@ class IdempotencyKeys {
     }
 
     /** Creates a new job; of two uploads racing with the same new key, the key's unique index refuses the second. */
-    Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, Long bytesTotal) {
+    Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, @Nullable Long bytesTotal) {
         return jobs.create(id, settings, startedAt, bytesTotal)
                 .onErrorMap(
                         DuplicateKeyException.class,
@@ -129,13 +130,13 @@ class IdempotencyKeys {
         return differences;
     }
 
-    private static void differ(List<String> differences, String name, Object first, Object now) {
+    private static void differ(List<String> differences, String name, @Nullable Object first, @Nullable Object now) {
         if (!Objects.equals(first, now)) {
             differences.add("%s=%s, first %s".formatted(name, show(now), show(first)));
         }
     }
 
-    private static String show(Object value) {
+    private static String show(@Nullable Object value) {
         return value == null ? "none" : value.toString();
     }
 

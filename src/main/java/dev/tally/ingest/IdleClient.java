@@ -21,9 +21,22 @@ final class IdleClient {
 
     /** The body went silent while Tally waited for it; the job ends {@code aborted}, error {@code client_idle}. */
     static final class Idle extends RuntimeException {
+        private final String message;
+
         Idle(Duration timeout) {
-            super("the client sent nothing for %s while Tally waited for the body: it is disconnected"
+            this("the client sent nothing for %s while Tally waited for the body: it is disconnected"
                     .formatted(timeout));
+        }
+
+        private Idle(String message) {
+            super(message);
+            this.message = message;
+        }
+
+        /** Never null, unlike Throwable's: it becomes the job's error message. */
+        @Override
+        public String getMessage() {
+            return message;
         }
     }
 

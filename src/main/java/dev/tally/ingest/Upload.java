@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -48,7 +49,7 @@ final class Upload {
     private final Sinks.Empty<Void> stopReading = Sinks.empty();
     private final AtomicReference<Stop> stopped = new AtomicReference<>();
     // Set once the body's lines end at a fault of their own; a stop before it has the say.
-    private volatile JobError bodyFault;
+    private volatile @Nullable JobError bodyFault;
 
     /**
      * @param jobRow where the job's end is recorded
@@ -64,7 +65,7 @@ final class Upload {
     }
 
     /** Why the upload stopped before the end of its body, and so the job's final status. */
-    private record Stop(JobStatus status, JobError error) {}
+    private record Stop(JobStatus status, @Nullable JobError error) {}
 
     UUID id() {
         return id;
@@ -235,7 +236,7 @@ final class Upload {
         stop(status, null);
     }
 
-    private void stop(JobStatus status, JobError error) {
+    private void stop(JobStatus status, @Nullable JobError error) {
         stopped.compareAndSet(null, new Stop(status, error));
         stopReading.tryEmitEmpty();
     }

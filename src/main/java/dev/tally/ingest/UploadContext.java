@@ -6,6 +6,7 @@ import dev.tally.job.JobSettings;
 import dev.tally.system.TallyProperties;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one upload is: its job, the dataset and settings it writes with, the limits it runs under,
@@ -21,6 +22,6 @@ record UploadContext(
         JobSettings settings,
         TallyProperties.Ingest limits,
         Instant startedAt,
-        Long bytesTotal,
+        @Nullable Long bytesTotal,
         JobProgress before,
         long maxLines) {}

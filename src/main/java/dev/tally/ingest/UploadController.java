@@ -14,6 +14,8 @@ import dev.tally.system.TallyProperties;
 import dev.tally.upsert.DatabaseRetry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -55,14 +57,14 @@ class UploadController implements UploadsApi {
     @Override
     public ResponseEntity<?> upload(
             String name,
-            String onConflict,
-            String chunkSize,
-            String maxRejects,
-            String atomic,
-            String dryRun,
-            String unknownFields,
-            String idempotencyKey,
-            String contentEncoding,
+            @Nullable String onConflict,
+            @Nullable String chunkSize,
+            @Nullable String maxRejects,
+            @Nullable String atomic,
+            @Nullable String dryRun,
+            @Nullable String unknownFields,
+            @Nullable String idempotencyKey,
+            @Nullable String contentEncoding,
             ServerHttpRequest request,
             Caller caller) {
         Access.requireWrite(caller, name);
@@ -88,7 +90,10 @@ class UploadController implements UploadsApi {
         Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, upload)
                 .onErrorMap(
                         DatabaseRetry::isDatabaseAway,
-                        e -> Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable", e.getMessage()));
+                        e -> Problems.of(
+                                HttpStatus.SERVICE_UNAVAILABLE,
+                                "Database unavailable",
+                                Objects.requireNonNullElse(e.getMessage(), e.toString())));
         return respond(request.getHeaders().getAccept(), jobEvents);
     }
 
@@ -122,7 +127,7 @@ class UploadController implements UploadsApi {
                 .body(jobEvents.last().map(events::data));
     }
 
-    private static ContentEncoding checkBody(MediaType contentType, String contentEncoding) {
+    private static ContentEncoding checkBody(@Nullable MediaType contentType, @Nullable String contentEncoding) {
         if (contentType == null
                 || !(contentType.equalsTypeAndSubtype(MediaType.APPLICATION_NDJSON)
                         || contentType.equalsTypeAndSubtype(JSONL))) {

@@ -9,6 +9,7 @@ import dev.tally.upsert.DatabaseRetry;
 import dev.tally.upsert.DatabaseRetry.DatabaseGone;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -40,7 +41,11 @@ final class UploadEnd {
     }
 
     /** How the job ends; {@code kept} for an upload in one transaction, null for one committed chunk by chunk. */
-    record Ending(JobStatus status, JobError error, Instant endedAt, Boolean kept) {}
+    record Ending(
+            JobStatus status,
+            @Nullable JobError error,
+            Instant endedAt,
+            @Nullable Boolean kept) {}
 
     /**
      * Records the job's end and publishes the final event: with the ledger's totals for an upload

@@ -11,6 +11,7 @@ import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -63,7 +64,13 @@ final class UploadEvents {
      *
      * @param kept for an upload in one transaction, whether it committed; null for one committed chunk by chunk
      */
-    void ended(JobStatus status, Counts totals, int chunks, JobError error, Instant endedAt, Boolean kept) {
+    void ended(
+            JobStatus status,
+            Counts totals,
+            int chunks,
+            @Nullable JobError error,
+            Instant endedAt,
+            @Nullable Boolean kept) {
         long ms = JobDocument.durationMs(upload.startedAt(), endedAt);
         publish(new JobEvent.Ended(
                 upload.id(),

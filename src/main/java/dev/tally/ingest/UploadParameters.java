@@ -5,6 +5,7 @@ import dev.tally.dataset.Dataset;
 import dev.tally.job.JobSettings;
 import dev.tally.system.Problems;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 
 /** The upload's query parameters, checked and defaulted; a bad one is a 400 naming it. */
@@ -14,13 +15,13 @@ final class UploadParameters {
 
     static JobSettings settings(
             Dataset dataset,
-            String onConflict,
-            String chunkSize,
-            String maxRejects,
-            String atomic,
-            String dryRun,
-            String unknownFields,
-            String idempotencyKey,
+            @Nullable String onConflict,
+            @Nullable String chunkSize,
+            @Nullable String maxRejects,
+            @Nullable String atomic,
+            @Nullable String dryRun,
+            @Nullable String unknownFields,
+            @Nullable String idempotencyKey,
             int defaultChunkSize) {
         ConflictPolicy policy = onConflict == null
                 ? ConflictPolicy.SKIP
@@ -76,7 +77,7 @@ final class UploadParameters {
                         .formatted(name, min, max == Long.MAX_VALUE ? "any" : max, value));
     }
 
-    private static boolean bool(String name, String value) {
+    private static boolean bool(String name, @Nullable String value) {
         if (value == null || value.equals("false")) {
             return false;
         }

@@ -31,6 +31,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -115,9 +116,8 @@ class Uploads implements SmartLifecycle, RunningUploads {
                                     slot);
                         }
                     })
-                    .switchIfEmpty(Mono.fromSupplier(() -> {
+                    .switchIfEmpty(newJobId().map(id -> {
                         handedOver.set(true);
-                        UUID id = UUID.randomUUID();
                         // In microseconds, as PostgreSQL keeps it: the job event equals its replay.
                         Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
                         return run(
@@ -141,6 +141,16 @@ class Uploads implements SmartLifecycle, RunningUploads {
                         }
                     });
         });
+    }
+
+    /**
+     * A new job's id, made on a thread that may block: {@link UUID#randomUUID} reads SecureRandom, whose
+     * refills read the system's entropy source, which has no place on the event loop. SecureRandom
+     * rather than a faster generator seeded once, because from one id a seeded PRNG's output gives away
+     * the next ones, and a job id should not be guessable.
+     */
+    private static Mono<UUID> newJobId() {
+        return Mono.fromCallable(UUID::randomUUID).subscribeOn(Schedulers.boundedElastic());
     }
 
     /** The upload, once {@code createJob} completed, after what its job's ledger holds. */

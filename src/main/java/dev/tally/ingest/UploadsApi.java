@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -67,26 +68,31 @@ interface UploadsApi {
                                             allowableValues = {"skip", "update", "update-if-newer", "fail"},
                                             defaultValue = "skip"))
                     @RequestParam(required = false)
+                    @Nullable
                     String onConflict,
             @Parameter(
                             description = "Most lines per chunk transaction (default: tally.ingest.chunk-size)",
                             schema = @Schema(type = "integer", minimum = "1", maximum = "10000"))
                     @RequestParam(required = false)
+                    @Nullable
                     String chunkSize,
             @Parameter(
                             description = "Fail the job once more lines than this are rejected (default: unlimited)",
                             schema = @Schema(type = "integer", format = "int64", minimum = "0"))
                     @RequestParam(required = false)
+                    @Nullable
                     String maxRejects,
             @Parameter(
                             description = "One transaction for the whole upload: all or nothing",
                             schema = @Schema(type = "boolean", defaultValue = "false"))
                     @RequestParam(required = false)
+                    @Nullable
                     String atomic,
             @Parameter(
                             description = "Run everything, report the real outcomes, then roll back",
                             schema = @Schema(type = "boolean", defaultValue = "false"))
                     @RequestParam(required = false)
+                    @Nullable
                     String dryRun,
             @Parameter(
                             description = "What a field that is not a column of the table does",
@@ -95,16 +101,19 @@ interface UploadsApi {
                                             allowableValues = {"reject", "ignore"},
                                             defaultValue = "reject"))
                     @RequestParam(required = false)
+                    @Nullable
                     String unknownFields,
             @Parameter(
                             description =
                                     "Sent again with the same key and dataset: the first job's outcome, or its resumption")
                     @RequestHeader(name = "Idempotency-Key", required = false)
+                    @Nullable
                     String idempotencyKey,
             @Parameter(
                             description = "The body's coding",
                             schema = @Schema(allowableValues = {"identity", "gzip", "x-gzip"}))
                     @RequestHeader(name = HttpHeaders.CONTENT_ENCODING, required = false)
+                    @Nullable
                     String contentEncoding,
             ServerHttpRequest request,
             @Parameter(hidden = true) @RequestAttribute(Caller.ATTRIBUTE) Caller caller);

@@ -4,7 +4,9 @@
  * chunk committed, except in an atomic or dry-run upload: one transaction, whose final event says
  * whether it was kept.
  */
+@NullMarked
 @ApplicationModule(allowedDependencies = {"access", "dataset", "events", "job", "ndjson", "record", "system", "upsert"})
 package dev.tally.ingest;
 
+import org.jspecify.annotations.NullMarked;
 import org.springframework.modulith.ApplicationModule;

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -74,7 +75,7 @@ public final class ChunkLedger {
                 .flatMap(inserted -> Mono.from(connection.rollbackTransaction()).thenReturn(inserted == 0));
     }
 
-    private static String keyText(LoggedRow row) {
+    private static @Nullable String keyText(LoggedRow row) {
         return row.key() == null ? null : row.key().text();
     }
 

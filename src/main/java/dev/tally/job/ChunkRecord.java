@@ -3,6 +3,7 @@ package dev.tally.job;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the ledger keeps of one committed chunk: its line range, counts and row log, the body's
@@ -16,7 +17,7 @@ public record ChunkRecord(
         long firstLine,
         long lastLine,
         long bytesRead,
-        Instant committedAt,
+        @Nullable Instant committedAt,
         Counts counts,
         List<LoggedRow> rows) {
 

@@ -6,6 +6,7 @@ import dev.tally.system.Problems;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -45,9 +46,9 @@ class JobController implements JobsApi {
     @Override
     @GetMapping("/v1/jobs")
     public Mono<JobList> list(
-            @RequestParam(required = false) String dataset,
-            @RequestParam(required = false) String status,
-            @RequestParam(required = false) String limit,
+            @RequestParam(required = false) @Nullable String dataset,
+            @RequestParam(required = false) @Nullable String status,
+            @RequestParam(required = false) @Nullable String limit,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         if (dataset != null) {
             Access.requireRead(caller, dataset);
@@ -117,9 +118,9 @@ class JobController implements JobsApi {
     @GetMapping(value = "/v1/jobs/{id}/rows", produces = "application/x-ndjson")
     public Flux<RowLogEntry> rows(
             @PathVariable String id,
-            @RequestParam(required = false) String outcome,
-            @RequestParam(required = false) String after,
-            @RequestParam(required = false) String limit,
+            @RequestParam(required = false) @Nullable String outcome,
+            @RequestParam(required = false) @Nullable String after,
+            @RequestParam(required = false) @Nullable String limit,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         LoggedRow.Outcome wanted = outcome == null ? null : outcome(outcome);
         long afterLine = after == null ? 0 : afterLine(after);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job as {@code GET /v1/jobs/{id}} shows it: status, settings, totals and timing.
@@ -20,19 +21,19 @@ public record JobDocument(
         JobStatus status,
         String onConflict,
         int chunkSize,
-        Long maxRejects,
+        @Nullable Long maxRejects,
         boolean atomic,
         boolean dryRun,
         String unknownFields,
         Counts totals,
         int chunks,
         OffsetDateTime startedAt,
-        OffsetDateTime endedAt,
+        @Nullable OffsetDateTime endedAt,
         long durationMs,
         double rowsPerSecond,
         long bytesRead,
-        Long bytesTotal,
-        JobError error) {
+        @Nullable Long bytesTotal,
+        @Nullable JobError error) {
 
     /** A job's duration in milliseconds, at least 1: the final event's and the document's. */
     public static long durationMs(Instant startedAt, Instant endedAt) {

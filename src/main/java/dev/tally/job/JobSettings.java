@@ -1,6 +1,7 @@
 package dev.tally.job;
 
 import dev.tally.dataset.ConflictPolicy;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An upload's settings, as given by its query parameters or their defaults.
@@ -12,11 +13,11 @@ public record JobSettings(
         String dataset,
         ConflictPolicy onConflict,
         int chunkSize,
-        Long maxRejects,
+        @Nullable Long maxRejects,
         boolean atomic,
         boolean dryRun,
         boolean ignoreUnknownFields,
-        String idempotencyKey) {
+        @Nullable String idempotencyKey) {
 
     /** {@code unknownFields} as the API and the job's row name it. */
     public String unknownFields() {

@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Component;
@@ -78,7 +79,7 @@ public class Jobs {
     }
 
     /** A running job's row; {@code bytesTotal} is the body's announced length, null when unknown. */
-    public Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, Long bytesTotal) {
+    public Mono<Void> create(UUID id, JobSettings settings, Instant startedAt, @Nullable Long bytesTotal) {
         GenericExecuteSpec spec = db.sql(CREATE_SQL)
                 .bind("$1", id)
                 .bind("$2", settings.dataset())
@@ -99,7 +100,7 @@ public class Jobs {
      * are what committed, whatever happened to the chunks in flight. A job whose cancel was
      * requested ends {@code cancelled} rather than {@code completed}.
      */
-    public Mono<Finished> finish(UUID id, JobStatus status, JobError error, Instant endedAt) {
+    public Mono<Finished> finish(UUID id, JobStatus status, @Nullable JobError error, Instant endedAt) {
         GenericExecuteSpec spec =
                 db.sql(FINISH_SQL).bind("$1", id).bind("$2", status.wireName()).bind("$3", utc(endedAt));
         return nullable(spec, "$4", error == null ? null : json.writeValueAsString(error), String.class)
@@ -137,7 +138,8 @@ public class Jobs {
     }
 
     /** Jobs newest first, of one dataset and in one status when given, of the {@code datasets} only unless null. */
-    public Flux<JobDocument> list(String dataset, JobStatus status, int limit, Set<String> datasets) {
+    public Flux<JobDocument> list(
+            @Nullable String dataset, @Nullable JobStatus status, int limit, @Nullable Set<String> datasets) {
         GenericExecuteSpec spec = nullable(db.sql(LIST_SQL).bind("$3", limit), "$1", dataset, String.class);
         spec = nullable(spec, "$4", datasets == null ? null : datasets.toArray(String[]::new), String[].class);
         return nullable(spec, "$2", status == null ? null : status.wireName(), String.class)
@@ -172,7 +174,8 @@ public class Jobs {
         return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
-    private static GenericExecuteSpec nullable(GenericExecuteSpec spec, String name, Object value, Class<?> type) {
+    private static GenericExecuteSpec nullable(
+            GenericExecuteSpec spec, String name, @Nullable Object value, Class<?> type) {
         return value == null ? spec.bindNull(name, type) : spec.bind(name, value);
     }
 }

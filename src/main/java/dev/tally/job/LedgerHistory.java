@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -107,9 +108,9 @@ public class LedgerHistory {
             long bytesRead,
             Instant committedAt,
             Counts counts,
-            LoggedRow row) {}
+            @Nullable LoggedRow row) {}
 
-    private LoggedRow loggedRow(Readable row) {
+    private @Nullable LoggedRow loggedRow(Readable row) {
         Long line = row.get("line", Long.class);
         if (line == null) {
             return null;

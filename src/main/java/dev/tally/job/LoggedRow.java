@@ -1,5 +1,7 @@
 package dev.tally.job;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One line of the row log: a skipped or rejected line.
  *
@@ -7,7 +9,13 @@ package dev.tally.job;
  * @param key the line's key, or null when it could not be read
  * @param text the line as sent, for rejected lines; null for skipped ones
  */
-public record LoggedRow(long line, Outcome outcome, String reason, RowKey key, String message, String text) {
+public record LoggedRow(
+        long line,
+        Outcome outcome,
+        String reason,
+        @Nullable RowKey key,
+        @Nullable String message,
+        @Nullable String text) {
 
     public enum Outcome {
         SKIPPED,

@@ -5,6 +5,7 @@ import dev.tally.system.TallyProperties;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -39,7 +40,7 @@ class Retention implements DisposableBean {
 
     private final DatabaseClient db;
     private final TallyProperties.Retention retention;
-    private volatile Disposable schedule;
+    private volatile @Nullable Disposable schedule;
 
     Retention(DatabaseClient db, TallyProperties properties) {
         this.db = db;

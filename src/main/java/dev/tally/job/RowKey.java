@@ -1,5 +1,6 @@
 package dev.tally.job;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -10,7 +11,7 @@ import tools.jackson.databind.json.JsonMapper;
 public record RowKey(String text, JsonNode json) {
 
     /** The key of this JSON text, or null for none. */
-    public static RowKey parse(String text, JsonMapper mapper) {
+    public static @Nullable RowKey parse(@Nullable String text, JsonMapper mapper) {
         return text == null ? null : new RowKey(text, mapper.readTree(text));
     }
 }

@@ -2,6 +2,7 @@ package dev.tally.job;
 
 import io.r2dbc.spi.Readable;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Component;
@@ -32,7 +33,7 @@ class RowLog {
      * all of them), a range of the row log's primary key; {@code outcome} null means both skipped
      * and rejected.
      */
-    Flux<RowLogEntry> rows(UUID id, LoggedRow.Outcome outcome, long after, Integer limit) {
+    Flux<RowLogEntry> rows(UUID id, LoggedRow.@Nullable Outcome outcome, long after, @Nullable Integer limit) {
         GenericExecuteSpec spec = db.sql(ROWS_SQL).bind("$1", id).bind("$3", after);
         spec = limit == null ? spec.bindNull("$4", Integer.class) : spec.bind("$4", limit);
         return (outcome == null ? spec.bindNull("$2", String.class) : spec.bind("$2", outcome.wireName()))

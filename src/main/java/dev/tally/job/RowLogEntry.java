@@ -1,6 +1,7 @@
 package dev.tally.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -9,4 +10,10 @@ import tools.jackson.databind.JsonNode;
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record RowLogEntry(
-        long line, String outcome, String reason, String code, JsonNode key, String message, String text) {}
+        long line,
+        String outcome,
+        @Nullable String reason,
+        @Nullable String code,
+        @Nullable JsonNode key,
+        @Nullable String message,
+        @Nullable String text) {}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import reactor.core.publisher.Flux;
 
@@ -23,7 +24,7 @@ public enum ContentEncoding {
      * as is, {@code gzip} (or its alias {@code x-gzip}) compressed; empty for anything else, such as
      * {@code br} or more than one coding stacked.
      */
-    public static Optional<ContentEncoding> of(String header) {
+    public static Optional<ContentEncoding> of(@Nullable String header) {
         if (header == null) {
             return Optional.of(IDENTITY);
         }

@@ -11,6 +11,7 @@ public final class InvalidGzipException extends RuntimeException {
 
     private final String reason;
     private final @Nullable Long line;
+    private final String message;
 
     InvalidGzipException(String reason) {
         this(reason, null);
@@ -18,9 +19,20 @@ public final class InvalidGzipException extends RuntimeException {
 
     private InvalidGzipException(String reason, @Nullable Long line) {
         // An expected outcome of bad input, reported to the client: a stack trace would say nothing.
-        super(line == null ? reason : reason + "; decoding stopped in line " + line, null, false, false);
+        this(reason, line, line == null ? reason : reason + "; decoding stopped in line " + line);
+    }
+
+    private InvalidGzipException(String reason, @Nullable Long line, String message) {
+        super(message, null, false, false);
         this.reason = reason;
         this.line = line;
+        this.message = message;
+    }
+
+    /** Never null, unlike Throwable's: it becomes the job's error message. */
+    @Override
+    public String getMessage() {
+        return message;
     }
 
     /** The line that was being read when the stream broke, or null when not known. */

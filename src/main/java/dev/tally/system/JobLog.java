@@ -1,6 +1,7 @@
 package dev.tally.system;
 
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 
@@ -14,19 +15,19 @@ public final class JobLog {
 
     private JobLog() {}
 
-    public static void info(Logger log, UUID job, String format, Object... args) {
+    public static void info(Logger log, UUID job, String format, @Nullable Object... args) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(KEY, job.toString())) {
             log.info(format, args);
         }
     }
 
-    public static void warn(Logger log, UUID job, String format, Object... args) {
+    public static void warn(Logger log, UUID job, String format, @Nullable Object... args) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(KEY, job.toString())) {
             log.warn(format, args);
         }
     }
 
-    public static void error(Logger log, UUID job, String format, Object... args) {
+    public static void error(Logger log, UUID job, String format, @Nullable Object... args) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(KEY, job.toString())) {
             log.error(format, args);
         }

@@ -1,17 +1,19 @@
 package dev.tally.upsert;
 
+import org.jspecify.annotations.Nullable;
+
 /** A one-dimensional PostgreSQL array literal, {@code {1,"a b",NULL}}, for an array column's value. */
 final class ArrayLiteral {
 
     private ArrayLiteral() {}
 
-    static String render(Object[] elements) {
+    static String render(@Nullable Object[] elements) {
         StringBuilder literal = new StringBuilder("{");
         for (int i = 0; i < elements.length; i++) {
             if (i > 0) {
                 literal.append(',');
             }
-            Object element = elements[i];
+            @Nullable Object element = elements[i];
             if (element == null) {
                 literal.append("NULL");
             } else {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -26,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param firstKeyExists under policy {@code fail}, the first row whose key existed, else null
  * @param refused whether the database refused a row ({@code constraint_violation}, {@code db_error})
  */
-record ChunkOutcomes(ChunkRecord record, RowOutcome.KeyExists firstKeyExists, boolean refused) {
+record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKeyExists, boolean refused) {
 
     static ChunkOutcomes of(UUID job, ParsedChunk chunk, UpsertResult written, TableSchema schema, JsonMapper json) {
         long skipped = 0;

@@ -10,6 +10,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcException;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -87,7 +88,7 @@ final class ChunkRecovery {
         private final Turn turn;
         private final Mono<ChunkResult> write;
         private final DatabaseRetry.Outage outage = retry.outage();
-        private CommitInDoubt doubt;
+        private @Nullable CommitInDoubt doubt;
         private int losses;
 
         Attempts(String what, Turn turn, Mono<ChunkResult> write) {
@@ -97,13 +98,14 @@ final class ChunkRecovery {
         }
 
         Mono<ChunkResult> next() {
-            return doubt == null ? write : settle();
+            CommitInDoubt inDoubt = doubt;
+            return inDoubt == null ? write : settle(inDoubt);
         }
 
         /** The pause before the next attempt after {@code failure}, or the error that ends the chunk. */
         Mono<Long> after(Throwable failure) {
-            if (failure instanceof Unreachable) {
-                return outage.pause(failure.getCause(), what)
+            if (failure instanceof Unreachable unreachable) {
+                return outage.pause(unreachable.failure, what)
                         .doOnNext(tryAgain -> meters.retried(WriteMeters.Retried.DATABASE_UNREACHABLE));
             }
             if (failure instanceof CommitInDoubt inDoubt) {
@@ -128,8 +130,7 @@ final class ChunkRecovery {
         }
 
         /** Whether the chunk whose COMMIT was in doubt landed: if so it committed, else it is written again. */
-        private Mono<ChunkResult> settle() {
-            CommitInDoubt inDoubt = doubt;
+        private Mono<ChunkResult> settle(CommitInDoubt inDoubt) {
             ChunkRecord record = inDoubt.record();
             return Mono.usingWhen(
                             connect(),
@@ -162,8 +163,11 @@ final class ChunkRecovery {
 
     /** No connection could be had: the database is (still) away. */
     static final class Unreachable extends RuntimeException {
+        private final Throwable failure;
+
         Unreachable(Throwable cause) {
             super(cause.getMessage(), cause);
+            this.failure = cause;
         }
     }
 

@@ -6,6 +6,7 @@ import dev.tally.job.JobError;
 import dev.tally.job.LoggedRow;
 import io.r2dbc.spi.Connection;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,7 +20,7 @@ final class ChunkSequence {
     private final ChunkUpsert upsert;
     private final TableSchema schema;
     private final UUID job;
-    private final Long maxRejects;
+    private final @Nullable Long maxRejects;
     private final JsonMapper json;
 
     ChunkSequence(ChunkWriter.Context context) {
@@ -46,8 +47,10 @@ final class ChunkSequence {
      * key that exists under {@code onConflict=fail}, else its rejected line that passes {@code
      * maxRejects}; null when it does not stop the job.
      */
+    @Nullable
     JobError stop(ChunkOutcomes outcomes, long rejectedBefore) {
-        return outcomes.firstKeyExists() != null ? keyExists(outcomes) : tooManyRejects(outcomes, rejectedBefore);
+        RowOutcome.KeyExists exists = outcomes.firstKeyExists();
+        return exists != null ? keyExists(exists) : tooManyRejects(outcomes, rejectedBefore);
     }
 
     /** Records the chunk's ledger row and row log; last, so that its committed_at is the commit's time, near enough. */
@@ -55,14 +58,15 @@ final class ChunkSequence {
         return ChunkLedger.record(connection, outcomes.record());
     }
 
-    private JobError keyExists(ChunkOutcomes outcomes) {
-        long line = outcomes.firstKeyExists().row().line();
-        String key = ChunkOutcomes.key(outcomes.firstKeyExists().row(), schema, json);
+    /** The error of a chunk's first key that exists under {@code onConflict=fail}. */
+    JobError keyExists(RowOutcome.KeyExists exists) {
+        long line = exists.row().line();
+        String key = ChunkOutcomes.key(exists.row(), schema, json);
         return new JobError(
                 "key_exists", "line %d: the key %s already exists and onConflict=fail".formatted(line, key), line);
     }
 
-    private JobError tooManyRejects(ChunkOutcomes outcomes, long rejectedBefore) {
+    private @Nullable JobError tooManyRejects(ChunkOutcomes outcomes, long rejectedBefore) {
         if (maxRejects == null || rejectedBefore + outcomes.record().counts().rejected() <= maxRejects) {
             return null;
         }

@@ -7,6 +7,7 @@ import dev.tally.system.BinaryArrays.Element;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One column of a segment as the array parameter bound to {@code $n::type[]}: in binary format
@@ -34,7 +35,7 @@ final class ColumnArrays {
             case TIMESTAMP -> binary(Element.TIMESTAMP, rows, i);
             case TIMESTAMPTZ -> binary(Element.TIMESTAMPTZ, rows, i);
             case NUMERIC -> texts(rows, i, value -> ((BigDecimal) value).toPlainString());
-            case ARRAY -> texts(rows, i, value -> ArrayLiteral.render((Object[]) value));
+            case ARRAY -> texts(rows, i, value -> ArrayLiteral.render((@Nullable Object[]) value));
         };
     }
 
@@ -42,8 +43,8 @@ final class ColumnArrays {
         return BinaryArrays.of(element, rows.size(), r -> rows.get(r).values()[column]);
     }
 
-    private static String[] texts(List<Row> rows, int column, Function<Object, String> text) {
-        String[] values = new String[rows.size()];
+    private static @Nullable String[] texts(List<Row> rows, int column, Function<Object, String> text) {
+        @Nullable String[] values = new String[rows.size()];
         for (int r = 0; r < values.length; r++) {
             Object value = rows.get(r).values()[column];
             values[r] = value == null ? null : text.apply(value);

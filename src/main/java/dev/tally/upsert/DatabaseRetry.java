@@ -116,8 +116,21 @@ public final class DatabaseRetry {
         /** The job error code; a job that failed with it resumes under its Idempotency-Key. */
         public static final String CODE = "database_unavailable";
 
+        private final String message;
+
         DatabaseGone(String message, Throwable cause) {
-            super(message + "; last error: " + cause.getMessage(), cause);
+            super(withCause(message, cause), cause);
+            this.message = withCause(message, cause);
+        }
+
+        private static String withCause(String message, Throwable cause) {
+            return message + "; last error: " + cause.getMessage();
+        }
+
+        /** Never null, unlike Throwable's: it becomes the job's error message. */
+        @Override
+        public String getMessage() {
+            return message;
         }
 
         static DatabaseGone after(String what, Duration budget, Throwable cause) {

@@ -5,6 +5,7 @@ import dev.tally.system.Transactions;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -53,7 +54,8 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
     }
 
     /** The chunks on one transaction; the ledger on {@code ledger}, or in the transaction when null. */
-    private Flux<ChunkResult> inTransaction(Flux<ParsedChunk> chunks, Connection ledger, BooleanSupplier abandoned) {
+    private Flux<ChunkResult> inTransaction(
+            Flux<ParsedChunk> chunks, @Nullable Connection ledger, BooleanSupplier abandoned) {
         return Flux.defer(() -> {
             Progress progress = new Progress();
             return Flux.usingWhen(

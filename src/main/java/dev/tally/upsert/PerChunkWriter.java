@@ -8,6 +8,7 @@ import io.r2dbc.spi.Connection;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -83,18 +84,21 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
      * writing. Such a refusal is not final, since that chunk may free the very value (a unique
      * one, a referenced key) the row needs, which dispatch by key cannot see.
      */
-    private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, Duration wait) {
+    private Mono<ChunkResult> attempt(ParsedChunk chunk, Turn turn, @Nullable Duration wait) {
         return Mono.usingWhen(
                         recovery.connect(),
                         connection -> {
                             boolean inTurn = wait == null || turn.previousSettled();
                             return Mono.from(connection.beginTransaction())
                                     .then(sequence.write(connection, chunk))
-                                    .flatMap(outcomes -> outcomes.firstKeyExists() != null
-                                            ? rollback(connection, Optional.of(keyExists(outcomes)))
-                                            : outcomes.refused() && !inTurn
-                                                    ? rollback(connection, Optional.<ChunkResult>empty())
-                                                    : commitWhenInTurn(connection, chunk, outcomes, turn, wait));
+                                    .flatMap(outcomes -> {
+                                        RowOutcome.KeyExists exists = outcomes.firstKeyExists();
+                                        return exists != null
+                                                ? rollback(connection, Optional.of(keyExists(outcomes, exists)))
+                                                : outcomes.refused() && !inTurn
+                                                        ? rollback(connection, Optional.<ChunkResult>empty())
+                                                        : commitWhenInTurn(connection, chunk, outcomes, turn, wait);
+                                    });
                         },
                         connection -> Mono.from(connection.close()),
                         (connection, error) -> Transactions.rollbackAndClose(connection),
@@ -111,7 +115,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
 
     /** Commits in the chunk's turn; an empty Optional when it yielded instead, Dropped when the previous stopped. */
     private Mono<Optional<ChunkResult>> commitWhenInTurn(
-            Connection connection, ParsedChunk chunk, ChunkOutcomes outcomes, Turn turn, Duration wait) {
+            Connection connection, ParsedChunk chunk, ChunkOutcomes outcomes, Turn turn, @Nullable Duration wait) {
         return awaitTurn(connection, turn, wait)
                 .flatMap(previous -> previous.isPresent()
                         ? commitInTurn(connection, outcomes, previous.get(), turn)
@@ -125,7 +129,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
      * The previous chunk's totals once it committed; empty when it stopped; an empty Optional when
      * this chunk must yield, as it blocks another transaction while it waits.
      */
-    private static Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, Duration wait) {
+    private static Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, @Nullable Duration wait) {
         Mono<Optional<Counts>> previous = turn.previous().map(Optional::of);
         if (wait == null) {
             return previous;
@@ -153,8 +157,8 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
     }
 
     /** A key that exists stops the job whatever came before, so it need not wait for its turn. */
-    private ChunkResult keyExists(ChunkOutcomes outcomes) {
-        return new ChunkResult.Stopped(outcomes.record().chunk(), sequence.stop(outcomes, 0));
+    private ChunkResult keyExists(ChunkOutcomes outcomes, RowOutcome.KeyExists exists) {
+        return new ChunkResult.Stopped(outcomes.record().chunk(), sequence.keyExists(exists));
     }
 
     private static <T> Mono<T> rollback(Connection connection, T result) {

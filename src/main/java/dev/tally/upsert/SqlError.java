@@ -8,6 +8,8 @@ import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
 import java.io.IOException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A failure classified once, by SQLSTATE, into what the chunk writer does about it: a row caused
@@ -34,7 +36,7 @@ public sealed interface SqlError {
      *
      * @param constraint the constraint's name as the driver reports it, or null
      */
-    record Constraint(String sqlState, String constraint, String message) implements RowLevel {
+    record Constraint(String sqlState, @Nullable String constraint, String message) implements RowLevel {
         @Override
         public RejectCode code() {
             return RejectCode.CONSTRAINT_VIOLATION;
@@ -80,13 +82,13 @@ public sealed interface SqlError {
      *
      * @param sqlState null when the failure had none
      */
-    record ConnectionLost(String sqlState) implements SqlError {}
+    record ConnectionLost(@Nullable String sqlState) implements SqlError {}
 
     /** A lock wait ran out of {@code lock_timeout} (55P03). */
     record LockTimeout() implements SqlError {}
 
     /** Anything else, the database's (with its SQLSTATE) or not (null): the job fails. */
-    record Other(String sqlState) implements SqlError {}
+    record Other(@Nullable String sqlState) implements SqlError {}
 
     /**
      * The class of {@code failure}. Causes are looked through for a connection lost, so that an
@@ -143,7 +145,7 @@ public sealed interface SqlError {
         return new JobError("internal_error", where + ": " + failure, null);
     }
 
-    private static SqlError connectionLostOrOther(Throwable failure, String state) {
+    private static SqlError connectionLostOrOther(Throwable failure, @Nullable String state) {
         for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
             if (e instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
                 String cause = r2dbc.getSqlState();
@@ -164,7 +166,7 @@ public sealed interface SqlError {
      */
     private static String message(Throwable error) {
         if (!(error instanceof PostgresqlException postgres)) {
-            return error.getMessage();
+            return Objects.requireNonNullElse(error.getMessage(), error.toString());
         }
         ErrorDetails details = postgres.getErrorDetails();
         StringBuilder message = new StringBuilder(details.getMessage());

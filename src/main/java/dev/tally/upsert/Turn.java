@@ -1,6 +1,7 @@
 package dev.tally.upsert;
 
 import dev.tally.job.Counts;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -51,7 +52,7 @@ public record Turn(Sinks.One<Counts> before, Sinks.One<Counts> mine) {
     /** An upload's turns, handed out one after another in chunk order, from one thread at a time. */
     public static final class Sequence {
         private final Counts before;
-        private Turn last;
+        private @Nullable Turn last;
 
         /** The turns of an upload whose ledger already holds these totals ({@link Counts#ZERO} for a new job). */
         public Sequence(Counts before) {

@@ -6,7 +6,9 @@
  * Writing rows in a chunk gives the same result as writing them one at a time in order, and what a
  * writer emits is what is in the database.
  */
+@NullMarked
 @ApplicationModule(allowedDependencies = {"dataset", "job", "record", "system"})
 package dev.tally.upsert;
 
+import org.jspecify.annotations.NullMarked;
 import org.springframework.modulith.ApplicationModule;

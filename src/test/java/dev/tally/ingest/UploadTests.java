@@ -257,7 +257,7 @@ class UploadTests {
                 chunk.firstLine(),
                 chunk.lastLine(),
                 chunk.bytesRead(),
-                null,
+                Instant.now(), // stamped, as the ledger stamps every chunk it records
                 Counts.of(chunk.rows().size(), 0, 0, 0, chunk.rejects().size()),
                 List.of());
     }
