@@ -21,11 +21,11 @@ find_java() {
 }
 java="$(find_java)" || { echo "run-tests.sh: no JDK >= 21 found" >&2; exit 1; }
 
-jar="$(ls -t "$root"/target/tally-*.jar 2>/dev/null | grep -v '\.original$' | head -n 1 || true)"
+jar="$(ls -t "$root"/target/tally-*.jar 2>/dev/null | grep -v -e '\.original$' -e '-client\.jar$' | head -n 1 || true)"
 if [ -z "$jar" ]; then
   echo "run-tests.sh: no jar in target/: building it (./mvnw -q -DskipTests package)"
   (cd "$root" && ./mvnw -q -DskipTests package)
-  jar="$(ls -t "$root"/target/tally-*.jar | grep -v '\.original$' | head -n 1)"
+  jar="$(ls -t "$root"/target/tally-*.jar | grep -v -e '\.original$' -e '-client\.jar$' | head -n 1)"
 fi
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

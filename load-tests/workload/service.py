@@ -44,10 +44,12 @@ def find_jdk(minimum=21):
 
 
 def find_jar(pattern):
-    """The newest file matching pattern, relative to the current directory or else the repository root."""
+    """The newest service jar matching pattern, relative to the current directory or else the repository
+    root; the build's second jar, the Java client's (-client.jar), is not one."""
     for base in (Path.cwd(), ROOT):
         p = Path(pattern) if Path(pattern).is_absolute() else base / pattern
-        hits = [Path(h) for h in glob.glob(str(p)) if Path(h).is_file()]
+        hits = [Path(h) for h in glob.glob(str(p))
+                if Path(h).is_file() and not h.endswith(("-client.jar", ".original"))]
         if hits:
             return max(hits, key=lambda h: h.stat().st_mtime).resolve()
     return None
