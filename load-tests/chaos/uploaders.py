@@ -122,7 +122,17 @@ class Uploader(threading.Thread):
             self.history.record("stall", **base, job=job, silent_for=round(time.time() - last_event, 1))
             return None
         except (OSError, http.client.HTTPException, ValueError) as error:
-            self.history.record("cut", **base, job=job, error=f"{type(error).__name__}: {error}")
+            self.history.record("cut", **base, job=job, error=f"{type(error).__name__}: {error}",
+                                answer=self._answer_after_cut(connection))
             return None
         finally:
             connection.close()
+
+    @staticmethod
+    def _answer_after_cut(connection):
+        """An answer given before the body was read arrives although our write then fails: read what came."""
+        try:
+            answer = connection.getresponse()
+            return {"status": answer.status, "body": answer.read(2000).decode(errors="replace")}
+        except Exception as error:  # nothing arrived: a real cut
+            return f"none ({type(error).__name__})"
