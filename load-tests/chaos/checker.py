@@ -127,6 +127,9 @@ def report(history, uploaders, nemesis, checker):
         if r["kind"] == "response_end":
             finals[r["final"]] = finals.get(r["final"], 0) + 1
     print(f"{'final events by status':40} {finals}")
+    longest, silence = slowest(history)
+    print(f"{'longest attempt (s, history line)':40} {longest}")
+    print(f"{'longest silence between events':40} {silence}")
     for kind, count in nemesis.counts.items():
         print(f"{'faults: ' + kind:40} {count}")
     print(f"{'faults that could not be done':40} {len(nemesis.errors)}")
@@ -136,3 +139,18 @@ def report(history, uploaders, nemesis, checker):
     print(f"{'VIOLATIONS':40} {len(checker.violations)}")
     for invariant, detail, lines in checker.violations:
         print(f"  - {invariant}: {detail}\n    history lines {lines}")
+
+
+def slowest(history):
+    """The longest attempt and the longest wait for an upload's next event: a hang shows here first."""
+    started, last, longest, silence = {}, {}, (0, None), (0, None)
+    for line, record in history.records:
+        attempt = (record.get("key"), record.get("attempt"))
+        if record["kind"] == "request":
+            started[attempt] = last[attempt] = record["ts"]
+        elif record["kind"] == "event" and attempt in last:
+            silence = max(silence, (round(record["ts"] - last[attempt], 1), line))
+            last[attempt] = record["ts"]
+        elif record["kind"] in ("response_end", "cut", "stall") and attempt in started:
+            longest = max(longest, (round(record["ts"] - started[attempt], 1), line))
+    return longest, silence
