@@ -40,6 +40,8 @@ def arguments():
                         help="an attempt silent this long is recorded as a stall (2 x database-retry + margin)")
     parser.add_argument("--history", default="chaos-history.ndjson")
     parser.add_argument("--repo", default=os.getcwd())
+    parser.add_argument("--sabotage", action="store_true",
+                        help="corrupt one row and one ledger row before checking, to see the checker fail")
     return parser.parse_args()
 
 
@@ -70,6 +72,8 @@ def main():
             uploader.join(max(1, give_up_at + args.read_timeout + 30 - time.time()))
         history.record("workload_end", alive=[u.number for u in uploaders if u.is_alive()])
         settle(pg, history)
+        if args.sabotage:
+            sabotage(pg, history)
         checker = Checker(pg, cluster, history, uploaders)
         violations = checker.run()
         for invariant, detail, lines in violations:
@@ -81,6 +85,14 @@ def main():
             cluster.remove(keep_logs_in=os.path.dirname(os.path.abspath(args.history)))
         pg.remove()
         history.close()
+
+
+def sabotage(pg, history):
+    """The checker's own test: one table row and one chunk's counts changed behind Tally's back."""
+    pg.sql("UPDATE customers SET name = 'sabotaged' WHERE id = (SELECT min(id) FROM customers)")
+    pg.sql("UPDATE tally.chunk SET received = received + 1, inserted = inserted + 1 "
+           "WHERE (job_id, chunk) = (SELECT job_id, chunk FROM tally.chunk LIMIT 1)")
+    history.record("sabotage")
 
 
 def settle(pg, history):
