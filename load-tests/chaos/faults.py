@@ -4,7 +4,8 @@ import random
 import threading
 import time
 
-KINDS = ["terminate_backends", "pg_restart_fast", "kill9_instance"]
+KINDS = ["terminate_backends", "pg_restart_fast", "kill9_instance"]  # the default draw
+# Also available with --faults: pg_outage_long
 
 
 class Nemesis(threading.Thread):
@@ -48,6 +49,15 @@ class Nemesis(threading.Thread):
         time.sleep(self.rnd.uniform(0.5, 3.0))
         self.pg.start()
         self.history.record("fault_end", fault="pg_restart_fast", phase="started")
+
+    def pg_outage_long(self, _victim):
+        """Down longer than tally.ingest.database-retry (30s): jobs fail database_unavailable and are resumed."""
+        down = self.rnd.uniform(32, 40)
+        self.history.record("fault", fault="pg_outage_long", phase="stop", down=round(down, 1))
+        self.pg.stop("fast")
+        time.sleep(down)
+        self.pg.start()
+        self.history.record("fault_end", fault="pg_outage_long", phase="started")
 
     def kill9_instance(self, victim):
         instance = self.cluster.instances[victim]
