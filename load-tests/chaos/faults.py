@@ -1,0 +1,68 @@
+"""Faults on a seeded schedule: each one recorded in the history when it starts and when it ends."""
+
+import random
+import threading
+import time
+
+KINDS = ["terminate_backends", "pg_restart_fast", "kill9_instance"]  # the default draw
+# Also available with --faults: pg_outage_long
+
+
+class Nemesis(threading.Thread):
+    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS):
+        super().__init__(name="nemesis", daemon=True)
+        self.pg = pg
+        self.cluster = cluster
+        self.history = history
+        self.rnd = random.Random(seed)
+        self.start_at = start_at
+        self.stop_at = stop_at
+        self.every = every
+        self.kinds = kinds
+        self.counts = {kind: 0 for kind in kinds}
+        self.errors = []
+
+    def run(self):
+        time.sleep(max(0.0, self.start_at - time.time()))
+        while True:
+            wait = self.rnd.uniform(self.every * 0.5, self.every * 1.5)
+            kind = self.rnd.choice(self.kinds)
+            victim = self.rnd.randrange(len(self.cluster.instances))
+            if time.time() + wait >= self.stop_at:
+                return
+            time.sleep(wait)
+            try:
+                getattr(self, kind)(victim)
+                self.counts[kind] += 1
+            except Exception as error:  # a fault that could not be done is reported, the run goes on
+                line = self.history.record("fault_error", fault=kind, error=repr(error))
+                self.errors.append((line, kind, repr(error)))
+
+    def terminate_backends(self, _victim):
+        rows = self.pg.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE application_name = 'tally' AND pid <> pg_backend_pid()", database="postgres")
+        self.history.record("fault", fault="terminate_backends", terminated=int(rows[0][0]))
+
+    def pg_restart_fast(self, _victim):
+        self.history.record("fault", fault="pg_restart_fast", phase="stop")
+        self.pg.stop("fast")
+        time.sleep(self.rnd.uniform(0.5, 3.0))
+        self.pg.start()
+        self.history.record("fault_end", fault="pg_restart_fast", phase="started")
+
+    def pg_outage_long(self, _victim):
+        """Down longer than tally.ingest.database-retry (30s): jobs fail database_unavailable and are resumed."""
+        down = self.rnd.uniform(32, 40)
+        self.history.record("fault", fault="pg_outage_long", phase="stop", down=round(down, 1))
+        self.pg.stop("fast")
+        time.sleep(down)
+        self.pg.start()
+        self.history.record("fault_end", fault="pg_outage_long", phase="started")
+
+    def kill9_instance(self, victim):
+        instance = self.cluster.instances[victim]
+        self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid)
+        instance.kill9()
+        time.sleep(self.rnd.uniform(1.0, 4.0))
+        instance.start()
+        self.history.record("fault_end", fault="kill9_instance", instance=instance.name, pid=instance.process.pid)
