@@ -2,10 +2,14 @@ package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.RawHttp;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.RawHttp;
+import dev.tally.testing.RawResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,8 +56,8 @@ class FullDuplexIntegrationTests {
             CompletableFuture<Void> sender =
                     CompletableFuture.runAsync(() -> sendPieces(connection, 0, PIECES, piecesSent));
 
-            RawHttp.Head head = connection.readHead();
-            List<Event> events = readEvents(connection, piecesSent);
+            RawResponse head = connection.readHead();
+            List<Event> events = readEvents(head, piecesSent);
             sender.get(60, TimeUnit.SECONDS);
 
             assertCompletedWithEveryLine(head, events);
@@ -72,19 +76,19 @@ class FullDuplexIntegrationTests {
             AtomicInteger piecesSent = new AtomicInteger();
             sendPieces(connection, 0, 1, piecesSent);
 
-            RawHttp.Head head = connection.readHead();
-            assertThat(head.status()).isEqualTo(200);
+            RawResponse head = connection.readHead();
+            assertThat(head.status).isEqualTo(200);
             CompletableFuture<Void> sender =
                     CompletableFuture.runAsync(() -> sendPieces(connection, 1, PIECES, piecesSent));
-            List<Event> events = readEvents(connection, piecesSent);
+            List<Event> events = readEvents(head, piecesSent);
             sender.get(60, TimeUnit.SECONDS);
 
             assertCompletedWithEveryLine(head, events);
         }
     }
 
-    private void assertCompletedWithEveryLine(RawHttp.Head head, List<Event> events) {
-        assertThat(head.status()).isEqualTo(200);
+    private void assertCompletedWithEveryLine(RawResponse head, List<Event> events) {
+        assertThat(head.status).isEqualTo(200);
         assertThat(head.header("content-type")).startsWith("text/event-stream");
         assertThat(head.header("connection")).isNull();
         Event end = events.getLast();
@@ -139,28 +143,35 @@ class FullDuplexIntegrationTests {
     private record Event(String name, JsonNode data, int piecesSentBefore) {}
 
     /** The answer's server-sent events up to its end, each with how many pieces had been sent when it was read. */
-    private static List<Event> readEvents(RawHttp connection, AtomicInteger piecesSent) throws Exception {
+    private static List<Event> readEvents(RawResponse answer, AtomicInteger piecesSent) throws IOException {
         List<Event> events = new ArrayList<>();
-        StringBuilder pending = new StringBuilder();
-        for (byte[] chunk = connection.readChunk(); chunk != null; chunk = connection.readChunk()) {
-            pending.append(new String(chunk, StandardCharsets.UTF_8));
-            for (int end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n")) {
-                String block = pending.substring(0, end);
-                pending.delete(0, end + 2);
-                String name = null;
-                StringBuilder data = new StringBuilder();
-                for (String line : block.split("\n")) {
-                    if (line.startsWith("event:")) {
-                        name = line.substring(6).trim();
-                    } else if (line.startsWith("data:")) {
-                        data.append(line.substring(5));
-                    }
-                }
+        String name = null;
+        StringBuilder data = new StringBuilder();
+        for (String line = readLine(answer.body); line != null; line = readLine(answer.body)) {
+            if (line.isEmpty()) {
                 if (name != null) {
                     events.add(new Event(name, JSON.readTree(data.toString()), piecesSent.get()));
                 }
+                name = null;
+                data.setLength(0);
+            } else if (line.startsWith("event:")) {
+                name = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+                data.append(line.substring(5));
             }
         }
         return events;
+    }
+
+    /** The next line, read byte by byte so that it is seen as soon as it arrives; null at the end. */
+    private static String readLine(InputStream body) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = body.read(); b != '\n'; b = body.read()) {
+            if (b < 0) {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
     }
 }

@@ -2,10 +2,10 @@ package dev.tally.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.RawHttp;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.RawHttp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package dev.tally.testing;
 
 import dev.tally.TestTokens;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,7 +115,7 @@ public final class RawSubscriber implements AutoCloseable {
     private void readResponse() {
         try {
             reading.await();
-            RawResponse response = RawResponse.read(socket.getInputStream());
+            RawResponse response = RawResponse.read(new BufferedInputStream(socket.getInputStream()));
             status = response.status;
             ObjectNode event = null;
             for (String line = readLine(response.body); line != null; line = readLine(response.body)) {

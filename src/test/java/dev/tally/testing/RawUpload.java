@@ -1,6 +1,7 @@
 package dev.tally.testing;
 
 import dev.tally.TestTokens;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -133,7 +134,7 @@ public final class RawUpload implements AutoCloseable {
     /** Reads the response, queueing each NDJSON line of its body. */
     private void readResponse() {
         try {
-            RawResponse response = RawResponse.read(socket.getInputStream());
+            RawResponse response = RawResponse.read(new BufferedInputStream(socket.getInputStream()));
             status = response.status;
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             for (int b = response.body.read(); b >= 0; b = response.body.read()) {
