@@ -17,9 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Connections are kept alive: one connection carries any number of requests, pipelined or not,
- * including refused uploads whose bodies Tally never read. A refused body too large (or too
- * unknown) to discard closes its connection, and only then does the answer say
- * {@code Connection: close}.
+ * including refused uploads whose bodies Tally never read and throws away. A refused body larger
+ * than the discard bound, or one that stops coming, closes its connection after the answer.
  */
 @TallyIntegrationTest
 class KeepAliveIntegrationTests {
@@ -107,34 +106,71 @@ class KeepAliveIntegrationTests {
     }
 
     @Test
-    void aRefusedBodyTooLargeToDiscardClosesItsConnectionAndSaysSo() throws IOException {
-        String large = "{\"id\":1}\n".repeat((int) (UnreadBodies.MAX_DISCARDED_BYTES / 9) + 1);
+    void aRefusedBodyLargerThanTheDiscardBoundIsAnsweredThenItsConnectionClosed() throws IOException {
+        String large = "{\"id\":1}\n".repeat((int) (LingeringClose.MAX_BYTES / 9) + 1000);
         try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
             connection.writeUntilClosed(upload("things", null, large));
             RawHttp.Answer refused = connection.read();
             assertThat(refused.status()).isEqualTo(401);
-            assertThat(refused.head().header("connection")).isEqualTo("close");
-            assertThat(connection.closedByServer()).isTrue();
-        }
-    }
-
-    @Test
-    void aRefusedChunkedBodyOfUnknownLengthClosesItsConnection() throws IOException {
-        try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
-            connection.write("POST /v1/datasets/things/records HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
-            connection.writeUntilClosed(Integer.toHexString(line(1).length()) + "\r\n" + line(1) + "\r\n");
-            RawHttp.Answer refused = connection.read();
-            assertThat(refused.status()).isEqualTo(401);
-            assertThat(refused.head().header("connection")).isEqualTo("close");
             assertThat(connection.closedByServer()).isTrue();
         }
         assertThat(db.count("SELECT count(*) FROM things")).isZero();
     }
 
     @Test
+    void aRefusedChunkedBodyThatEndsIsDiscardedAndTheConnectionServesTheNextRequest() throws IOException {
+        try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
+            connection.write(chunkedUploadHead("nothing/records"));
+            for (int i = 0; i < 100; i++) {
+                connection.writeChunk(line(i));
+            }
+            connection.endChunks();
+            RawHttp.Answer refused = connection.read();
+            assertThat(refused.status()).isEqualTo(404);
+            assertThat(refused.head().header("connection")).isNull();
+            connection.write(upload("things", TestTokens.bearer(), line(7)));
+            assertThat(connection.read().status()).isEqualTo(200);
+        }
+        assertThat(db.count("SELECT count(*) FROM things WHERE id = 8")).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedChunkedBodyThatStopsComingClosesItsConnectionAfterTheDiscardTime() throws IOException {
+        try (RawHttp connection = RawHttp.connect(port, LingeringClose.MAX_TIME.multipliedBy(3))) {
+            connection.write(chunkedUploadHead("nothing/records"));
+            connection.writeChunk(line(1));
+            RawHttp.Answer refused = connection.read();
+            assertThat(refused.status()).isEqualTo(404);
+            long answered = System.nanoTime();
+            assertThat(connection.closedByServer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - answered))
+                    .isLessThan(LingeringClose.MAX_TIME.plusSeconds(3));
+        }
+    }
+
+    @Test
+    void anUploadWhoseJobEndsBeforeItsBodyIsAnsweredAndTheRestDiscardedForABoundedTime() throws IOException {
+        db.update("INSERT INTO things (id, label) VALUES (3, 'there before')");
+        try (RawHttp connection = RawHttp.connect(port, LingeringClose.MAX_TIME.multipliedBy(3))) {
+            connection.write(chunkedUploadHead("things/records?onConflict=fail&chunkSize=1"));
+            for (int i = 0; i < 5; i++) {
+                connection.writeChunk(line(i));
+            }
+            RawHttp.Answer failed = connection.read();
+            assertThat(failed.status()).isEqualTo(200);
+            assertThat(JSON.readTree(failed.body()).get("status").asString()).isEqualTo("failed");
+            connection.writeChunk(line(5));
+            long answered = System.nanoTime();
+            assertThat(connection.closedByServer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - answered))
+                    .isLessThan(LingeringClose.MAX_TIME.plusSeconds(3));
+        }
+        assertThat(db.count("SELECT count(*) FROM things")).isEqualTo(3);
+    }
+
+    @Test
     void aRefusedBodyOfAnnouncedSmallLengthIsDiscardedAndTheConnectionServesTheNextRequest() throws IOException {
-        String small = "{\"id\":1}\n".repeat((int) (UnreadBodies.MAX_DISCARDED_BYTES / 9) - 1);
+        String small = "{\"id\":1}\n".repeat(100_000);
         try (RawHttp connection = RawHttp.connect(port, Duration.ofSeconds(5))) {
             connection.write(upload("things", null, small));
             RawHttp.Answer refused = connection.read();
@@ -147,6 +183,13 @@ class KeepAliveIntegrationTests {
                     .isEqualTo(1);
         }
         assertThat(db.count("SELECT count(*) FROM things WHERE id = 8")).isEqualTo(1);
+    }
+
+    private String chunkedUploadHead(String target) {
+        return "POST /v1/datasets/" + target + " HTTP/1.1\r\nHost: localhost:" + port + "\r\n"
+                + "Authorization: " + TestTokens.bearer() + "\r\n"
+                + "Content-Type: application/x-ndjson\r\nAccept: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n";
     }
 
     private static String line(int n) {

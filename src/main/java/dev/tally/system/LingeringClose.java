@@ -1,0 +1,81 @@
+package dev.tally.system;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Bounds what a connection reads after its answer was sent before the request's body ended: a
+ * refusal (401, 404, 413, 415, 429 …) given before the body was read, or an upload whose job ended
+ * early. Reactor Netty reads such a body to its end and throws it away, so that the connection
+ * serves the next request; that is right for a small body, and a client still sending sees its
+ * whole answer. A refused upload can however be gigabytes, or a client may stop sending and never
+ * end its body. So the discarding lasts at most {@link #MAX_TIME} and {@link #MAX_BYTES}; then the
+ * connection is closed. Closing only then, rather than as soon as the answer is sent, is the
+ * lingering close of Apache httpd and nginx: a socket closed with unread bytes is reset, and a reset
+ * can destroy the answer before a client that is still sending has read it.
+ */
+final class LingeringClose extends ChannelDuplexHandler {
+
+    static final Duration MAX_TIME = Duration.ofSeconds(5);
+    static final long MAX_BYTES = 16 * 1024 * 1024;
+
+    private boolean requestEnded = true;
+    private boolean informational;
+    private boolean lingering;
+    private long discarded;
+    private io.netty.util.concurrent.@Nullable ScheduledFuture<?> deadline;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            requestEnded = false;
+        }
+        if (msg instanceof HttpContent content && lingering) {
+            discarded += content.content().readableBytes();
+        }
+        if (msg instanceof LastHttpContent) {
+            requestEnded = true;
+            stopLingering();
+        } else if (lingering && discarded > MAX_BYTES) {
+            ctx.close();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse response) {
+            // 100 Continue ends in a LastHttpContent too; it answers nothing.
+            informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        }
+        if (msg instanceof LastHttpContent && !informational && !requestEnded) {
+            lingering = true;
+            discarded = 0;
+            deadline = ctx.executor().schedule(() -> ctx.close(), MAX_TIME.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        stopLingering();
+        ctx.fireChannelInactive();
+    }
+
+    private void stopLingering() {
+        lingering = false;
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+}
