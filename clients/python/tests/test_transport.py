@@ -1,5 +1,5 @@
 """The client's HTTP framing against a small stand-in for Tally's answer, in the two ways a server
-may end a connection: with `Connection: close` (Tally today) and keeping it alive, where the socket
+may end a connection: with `Connection: close` and keeping it alive, where the socket
 stays open after the answer and only the final event can end the upload."""
 
 import json
