@@ -28,6 +28,10 @@ final class LingeringClose extends ChannelDuplexHandler {
     static final Duration MAX_TIME = Duration.ofSeconds(5);
     static final long MAX_BYTES = 16 * 1024 * 1024;
 
+    // Requests begun and answers ended on this connection: a pipelined request may begin before the
+    // answer to the one before it ends, and only the answer to the latest may find its body unread.
+    private long requests;
+    private long answers;
     private boolean requestEnded = true;
     private boolean informational;
     private boolean lingering;
@@ -37,6 +41,7 @@ final class LingeringClose extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
+            requests++;
             requestEnded = false;
         }
         if (msg instanceof HttpContent content && lingering) {
@@ -57,7 +62,7 @@ final class LingeringClose extends ChannelDuplexHandler {
             // 100 Continue ends in a LastHttpContent too; it answers nothing.
             informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         }
-        if (msg instanceof LastHttpContent && !informational && !requestEnded) {
+        if (msg instanceof LastHttpContent && !informational && ++answers == requests && !requestEnded) {
             lingering = true;
             discarded = 0;
             deadline = ctx.executor().schedule(() -> ctx.close(), MAX_TIME.toMillis(), TimeUnit.MILLISECONDS);

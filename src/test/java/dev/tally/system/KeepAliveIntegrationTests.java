@@ -149,6 +149,26 @@ class KeepAliveIntegrationTests {
     }
 
     @Test
+    void anUploadPipelinedBehindAnAnsweredRequestMaySendSlowerThanTheDiscardTime() throws Exception {
+        try (RawHttp connection = RawHttp.connect(port, PATIENCE)) {
+            connection.write(get("/v1/jobs?limit=1") + chunkedUploadHead("things/records"));
+            connection.writeChunk(line(1));
+            assertThat(connection.read().status()).isEqualTo(200);
+            Thread.sleep(LingeringClose.MAX_TIME.plusSeconds(1).toMillis());
+            connection.writeChunk(line(2));
+            connection.endChunks();
+            RawHttp.Answer upload = connection.read();
+            assertThat(upload.status()).isEqualTo(200);
+            assertThat(JSON.readTree(upload.body())
+                            .get("totals")
+                            .get("inserted")
+                            .asLong())
+                    .isEqualTo(2);
+        }
+        assertThat(db.count("SELECT count(*) FROM things")).isEqualTo(2);
+    }
+
+    @Test
     void anUploadWhoseJobEndsBeforeItsBodyIsAnsweredAndTheRestDiscardedForABoundedTime() throws IOException {
         db.update("INSERT INTO things (id, label) VALUES (3, 'there before')");
         try (RawHttp connection = RawHttp.connect(port, LingeringClose.MAX_TIME.multipliedBy(3))) {
