@@ -165,7 +165,7 @@ final class ChunkRecovery {
                             connect(),
                             connection -> probeWait.answered(
                                     ChunkLedger.holds(connection, record.job(), record.chunk(), retry.budget()),
-                                    what + ": whether its COMMIT landed"),
+                                    "whether its COMMIT landed"),
                             connection -> Mono.from(connection.close()),
                             ChunkRecovery.this::release,
                             ChunkRecovery.this::release)

@@ -105,7 +105,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
                             return retry.answered(
                                             Mono.from(connection.beginTransaction())
                                                     .then(sequence.write(connection, chunk)),
-                                            chunk.where())
+                                            "its statements")
                                     .flatMap(outcomes -> {
                                         RowOutcome.KeyExists exists = outcomes.firstKeyExists();
                                         return exists != null
@@ -179,7 +179,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
             return rollback(
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), stop));
         }
-        return retry.answered(sequence.record(connection, outcomes), "the chunk's ledger row")
+        return retry.answered(sequence.record(connection, outcomes), "its ledger row")
                 .flatMap(recorded -> recovery.commit(
                                 connection, recorded.chunk(), previous.plus(counts), recorded.cancelRequested())
                         .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
