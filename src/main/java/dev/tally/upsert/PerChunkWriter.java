@@ -30,7 +30,8 @@ import reactor.util.retry.Retry;
  * refuses then is refused for good only when its chunk, written again in its turn, still is.
  * A waiting chunk also yields when others wait for a connection from the pool: the chunk whose
  * turn it is may be among them (it lost its connection, or yielded), and chunks that hold every
- * connection while waiting for it would wait forever.
+ * connection while waiting for it would wait forever; and once it has waited the answer wait, so
+ * that its transaction does not stay open, holding row locks, for long.
  *
  * <p>Every wait on the database has a deadline, {@code tally.ingest.database-wait}: a connection,
  * the chunk's statements, its ledger row, its COMMIT, a ROLLBACK. A wait without an answer (a
@@ -142,16 +143,26 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
 
     /**
      * The previous chunk's totals once it committed; empty when it stopped; an empty Optional when
-     * this chunk must yield, as it blocks another transaction while it waits.
+     * this chunk must yield: it blocks another transaction while it waits, others wait for a
+     * connection, or it has kept its transaction open for longer than the answer wait, so that no
+     * session of Tally stays idle in a transaction for long whatever holds up the chunks before.
      */
     private Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, @Nullable Duration wait) {
         Mono<Optional<Counts>> previous = turn.previous().map(Optional::of);
         if (wait == null) {
             return previous;
         }
-        return previous.timeout(
-                wait, Mono.defer(() -> (othersAwaitConnection() ? Mono.just(true) : blocksAnother(connection))
-                        .flatMap(yields -> yields ? Mono.just(Optional.empty()) : awaitTurn(connection, turn, wait))));
+        long until = System.nanoTime() + retry.answerWait().toNanos();
+        return awaitTurn(connection, previous, wait, until);
+    }
+
+    private Mono<Optional<Counts>> awaitTurn(
+            Connection connection, Mono<Optional<Counts>> previous, Duration wait, long until) {
+        return previous.timeout(wait, Mono.defer(() -> (othersAwaitConnection() || System.nanoTime() - until >= 0
+                        ? Mono.just(true)
+                        : blocksAnother(connection))
+                .flatMap(yields ->
+                        yields ? Mono.just(Optional.empty()) : awaitTurn(connection, previous, wait, until))));
     }
 
     private Mono<Boolean> blocksAnother(Connection connection) {
