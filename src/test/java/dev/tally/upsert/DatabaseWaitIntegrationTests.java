@@ -154,6 +154,32 @@ class DatabaseWaitIntegrationTests {
     }
 
     @Test
+    void aJobRowNotCreatedWithinTheWaitRefusesTheUploadAndFreesItsPlace() throws Exception {
+        HttpResponse<String> refused;
+        long took;
+        try (Connection holder = db.connect();
+                Statement hold = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            hold.execute("LOCK TABLE tally.job IN ACCESS EXCLUSIVE MODE");
+            long started = System.nanoTime();
+            refused = upload("onConflict=skip&chunkSize=20", 1, 20).get(1, TimeUnit.MINUTES);
+            took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            holder.rollback();
+        }
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(refused.body()).get("detail").asString())
+                .isEqualTo("creating the job: no answer from the database within 1000 ms (tally.ingest.database-wait)");
+        assertThat(took).isBetween(1000L, 5000L);
+        // Its place is free (one per token here): the same upload is accepted and completes.
+        JsonNode end = events(upload("onConflict=skip&chunkSize=20", 1, 20).get(1, TimeUnit.MINUTES))
+                .getLast();
+        assertThat(end.get("event").asString()).isEqualTo("completed");
+        assertTotals(end, 20, 20, 0, 0, 0, 0);
+        assertThings(20);
+    }
+
+    @Test
     void theHeadChunkThatLostItsConnectionGetsOneFromChunksWaitingForItsTurn() throws Exception {
         HttpResponse<String> response;
         List<String> terminated;
