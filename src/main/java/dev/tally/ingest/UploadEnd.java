@@ -37,7 +37,8 @@ final class UploadEnd {
         this.id = upload.id();
         this.jobRow = jobRow;
         this.events = events;
-        this.databaseRetry = new DatabaseRetry(upload.limits().databaseRetry());
+        this.databaseRetry = new DatabaseRetry(
+                upload.limits().databaseRetry(), upload.limits().databaseWait());
     }
 
     /** How the job ends; {@code kept} for an upload in one transaction, null for one committed chunk by chunk. */

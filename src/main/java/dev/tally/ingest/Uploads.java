@@ -12,6 +12,7 @@ import dev.tally.job.Jobs;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
 import dev.tally.upsert.ChunkWriter;
+import dev.tally.upsert.DatabaseRetry;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -54,6 +55,9 @@ class Uploads implements SmartLifecycle, RunningUploads {
     private final JsonMapper json;
     private final TallyProperties.Ingest limits;
     private final IdempotencyKeys keys;
+    // Bounds the look-up of an Idempotency-Key and the job row's INSERT: without an answer, the
+    // upload is refused (503) and its place freed rather than held by a request that never ends.
+    private final DatabaseRetry answers;
     private final IngestMetrics metrics;
     private final Admissions admissions;
     private final long maxLinesPerUpload;
@@ -75,6 +79,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
         this.keys = keys;
         this.json = json;
         this.limits = properties.ingest();
+        this.answers = new DatabaseRetry(limits.databaseRetry(), limits.databaseWait());
         this.admissions = new Admissions(properties.limits());
         this.maxLinesPerUpload = properties.limits().maxLinesPerUpload();
     }
@@ -95,7 +100,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
             Admissions.Slot slot = admissions.admit(dataset.name(), caller);
             // Once an upload runs, its end frees the place: it may outlive the response.
             AtomicBoolean handedOver = new AtomicBoolean();
-            return keys.repeatOf(settings)
+            return answers.answered(keys.repeatOf(settings), "looking up the Idempotency-Key")
                     .map(repeat -> switch (repeat) {
                         case IdempotencyKeys.Repeat.Replay replay -> keys.replay(replay.job(), body.content());
                         case IdempotencyKeys.Repeat.Resume resume -> {
@@ -131,7 +136,8 @@ class Uploads implements SmartLifecycle, RunningUploads {
                                         JobProgress.NONE,
                                         maxLinesPerUpload),
                                 body,
-                                keys.create(id, settings, startedAt, body.length()),
+                                answers.answered(
+                                        keys.create(id, settings, startedAt, body.length()), "creating the job"),
                                 slot);
                     }))
                     .flatMapMany(events -> events)

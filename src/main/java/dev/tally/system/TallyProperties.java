@@ -61,6 +61,10 @@ public record TallyProperties(
      * @param databaseRetry how long a chunk, or the end of a job, waits for the database to answer
      *     again after losing its connection, retrying with exponential backoff; then the job
      *     fails with {@code database_unavailable}
+     * @param databaseWait the longest a chunk waits for one answer of the database: a connection
+     *     from the pool, its upsert statements, its ledger row, its COMMIT or ROLLBACK; a wait longer
+     *     than this is given up as if the connection were lost (cancelled on the server, the
+     *     connection closed) and tried again within {@code databaseRetry}
      */
     public record Ingest(
             @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
@@ -70,7 +74,15 @@ public record TallyProperties(
             @NotNull @DefaultValue("2s") Duration commitPatience,
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
             @Min(0) @DefaultValue("100") int maxRowsPerEvent,
-            @NotNull @DefaultValue("30s") Duration databaseRetry) {}
+            @NotNull @DefaultValue("30s") Duration databaseRetry,
+            @NotNull @DefaultValue("10s") Duration databaseWait) {
+
+        /** Validated: a zero wait would give up every statement at once. */
+        @AssertTrue(message = "tally.ingest.database-wait must be positive")
+        public boolean isDatabaseWaitPositive() {
+            return databaseWait == null || databaseWait.isPositive();
+        }
+    }
 
     /**
      * How long an ended job's records are kept, counted from its end; a running job is never purged.

@@ -6,6 +6,7 @@ import dev.tally.job.Counts;
 import dev.tally.system.JobLog;
 import dev.tally.system.Transactions;
 import dev.tally.upsert.DatabaseRetry.DatabaseGone;
+import dev.tally.upsert.DatabaseRetry.NoAnswer;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcException;
@@ -47,17 +48,34 @@ final class ChunkRecovery {
         this.meters = meters;
     }
 
-    /** A connection for a chunk; failing to get one is signalled as {@link Unreachable}. */
+    /**
+     * A connection for a chunk; failing to get one, or getting none within the answer wait (a pool
+     * whose every connection is taken), is signalled as {@link Unreachable}. The pool's own
+     * max-acquire-time is no bound: its acquire-retry tries a timed-out acquire again.
+     */
     Mono<Connection> connect() {
-        return Mono.<Connection>from(connections.create())
+        return retry.answered(Mono.<Connection>from(connections.create()), "a connection from the pool")
                 .onErrorMap(e -> e instanceof R2dbcException || SqlError.isConnectionLost(e), Unreachable::new);
     }
 
-    /** Commits; a connection lost meanwhile leaves the commit {@linkplain CommitInDoubt in doubt}. */
-    static Mono<Void> commit(Connection connection, ChunkRecord record, Counts totals, boolean cancelRequested) {
-        return Mono.from(connection.commitTransaction())
+    /**
+     * Commits; a connection lost meanwhile, or a COMMIT not answered within the answer wait,
+     * leaves the commit {@linkplain CommitInDoubt in doubt}.
+     */
+    Mono<Void> commit(Connection connection, ChunkRecord record, Counts totals, boolean cancelRequested) {
+        return retry.answered(Mono.<Void>from(connection.commitTransaction()), "COMMIT")
                 .onErrorMap(
                         SqlError::isConnectionLost, lost -> new CommitInDoubt(record, totals, cancelRequested, lost));
+    }
+
+    /** Ends a chunk's connection after {@code error}: rolled back, or closed if its state is unknown. */
+    Mono<Void> release(Connection connection, Throwable error) {
+        return Transactions.rollbackAndClose(connection, error, retry.answerWait());
+    }
+
+    /** Ends a chunk's connection after a cancel, within the answer wait. */
+    Mono<Void> release(Connection connection) {
+        return Transactions.rollbackAndClose(connection, retry.answerWait());
     }
 
     /**
@@ -110,7 +128,14 @@ final class ChunkRecovery {
             }
             if (failure instanceof CommitInDoubt inDoubt) {
                 doubt = inDoubt;
-            } else if (!SqlError.isConnectionLost(failure)) {
+            }
+            if (failure instanceof NoAnswer || failure.getCause() instanceof NoAnswer) {
+                // The database did not answer: the outage goes on, within the budget, unlike after a
+                // connection lost, which the database answered by ending it.
+                JobLog.warn(log, job, "Job {}: {}: {}", job, what, String.valueOf(failure.getMessage()));
+                return outage.pause(failure, what).doOnNext(tryAgain -> meters.retried(WriteMeters.Retried.NO_ANSWER));
+            }
+            if (!(failure instanceof CommitInDoubt) && !SqlError.isConnectionLost(failure)) {
                 return Mono.error(failure);
             }
             if (++losses > MOST_LOSSES) {
@@ -132,12 +157,18 @@ final class ChunkRecovery {
         /** Whether the chunk whose COMMIT was in doubt landed: if so it committed, else it is written again. */
         private Mono<ChunkResult> settle(CommitInDoubt inDoubt) {
             ChunkRecord record = inDoubt.record();
+            // The probe waits up to the budget for a transaction still open on the chunk (then 55P03);
+            // the answer wait on top bounds a server that does not answer at all.
+            DatabaseRetry probeWait =
+                    new DatabaseRetry(retry.budget(), retry.budget().plus(retry.answerWait()));
             return Mono.usingWhen(
                             connect(),
-                            connection -> ChunkLedger.holds(connection, record.job(), record.chunk(), retry.budget()),
+                            connection -> probeWait.answered(
+                                    ChunkLedger.holds(connection, record.job(), record.chunk(), retry.budget()),
+                                    "whether its COMMIT landed"),
                             connection -> Mono.from(connection.close()),
-                            (connection, error) -> Transactions.rollbackAndClose(connection),
-                            Transactions::rollbackAndClose)
+                            ChunkRecovery.this::release,
+                            ChunkRecovery.this::release)
                     .onErrorMap(
                             e -> SqlError.of(e) instanceof SqlError.LockTimeout,
                             e -> new DatabaseGone(

@@ -1,7 +1,9 @@
 package dev.tally.upsert;
 
 import dev.tally.job.JobError;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -11,7 +13,9 @@ import reactor.util.retry.Retry;
 /**
  * How long Tally waits for a database that went away: work is tried again after 100 ms, then
  * twice as long each time (at most 2 s), until the database has been away for the budget, {@code
- * tally.ingest.database-retry}; then it gives up with {@link DatabaseGone}.
+ * tally.ingest.database-retry}; then it gives up with {@link DatabaseGone}. And how long it waits
+ * for one answer, {@code tally.ingest.database-wait}: a wait without an answer ends in {@link
+ * NoAnswer}, which counts as the database being away, so that no wait lasts beyond the budget.
  */
 public final class DatabaseRetry {
 
@@ -19,15 +23,21 @@ public final class DatabaseRetry {
     static final Duration LONGEST_PAUSE = Duration.ofSeconds(2);
 
     private final Duration budget;
+    private final Duration wait;
     private final LongSupplier nanoTime;
 
-    public DatabaseRetry(Duration budget) {
-        this(budget, System::nanoTime);
+    public DatabaseRetry(Duration budget, Duration wait) {
+        this(budget, wait, System::nanoTime);
     }
 
-    /** With another clock, for tests in virtual time. */
+    /** With another clock, for tests in virtual time; each answer may take the whole budget. */
     public DatabaseRetry(Duration budget, LongSupplier nanoTime) {
+        this(budget, budget, nanoTime);
+    }
+
+    public DatabaseRetry(Duration budget, Duration wait, LongSupplier nanoTime) {
         this.budget = budget;
+        this.wait = wait;
         this.nanoTime = nanoTime;
     }
 
@@ -35,12 +45,34 @@ public final class DatabaseRetry {
         return budget;
     }
 
+    /** The longest wait for one answer ({@code tally.ingest.database-wait}). */
+    public Duration answerWait() {
+        return wait;
+    }
+
+    /**
+     * {@code step}, given up with {@link NoAnswer} when it has not ended after {@link #answerWait}.
+     * A Reactor timeout rather than the server's statement_timeout: it also bounds what the server
+     * cannot, a connection from an exhausted pool, a server that no longer answers at all, and a
+     * signal lost in Tally itself; the caller closes the connection the step was cancelled on.
+     */
+    public <T> Mono<T> answered(Mono<T> step, String what) {
+        return step.timeout(wait)
+                .onErrorMap(
+                        TimeoutException.class,
+                        timeout ->
+                                new NoAnswer("%s: no answer from the database within %d ms (tally.ingest.database-wait)"
+                                        .formatted(what, wait.toMillis())));
+    }
+
     /**
      * The database is away: a connection lost ({@link SqlError.ConnectionLost}), or one that
      * Spring could not obtain (it translates every failure to connect, whatever its SQLSTATE).
      */
     public static boolean isDatabaseAway(Throwable error) {
-        return error instanceof DataAccessResourceFailureException || SqlError.isConnectionLost(error);
+        return error instanceof DataAccessResourceFailureException
+                || error instanceof NoAnswer
+                || SqlError.isConnectionLost(error);
     }
 
     /**
@@ -48,12 +80,13 @@ public final class DatabaseRetry {
      * away, for as long as this instance runs: for what must be written once it is back.
      */
     public <T> Mono<T> untilBack(Mono<T> work) {
-        return work.retryWhen(Retry.fixedDelay(Long.MAX_VALUE, budget).filter(DatabaseRetry::isDatabaseAway));
+        return answered(work, "writing")
+                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, budget).filter(DatabaseRetry::isDatabaseAway));
     }
 
     /** Subscribes to {@code work} again while the database is away ({@link #isDatabaseAway}), within the budget. */
     public <T> Mono<T> whileAway(Mono<T> work, String what) {
-        return retrying(work, DatabaseRetry::isDatabaseAway, what);
+        return retrying(answered(work, what), DatabaseRetry::isDatabaseAway, what);
     }
 
     /** A new outage, whose clock starts at its first pause. */
@@ -107,6 +140,18 @@ public final class DatabaseRetry {
 
         private static Duration min(Duration a, Duration b) {
             return a.compareTo(b) <= 0 ? a : b;
+        }
+    }
+
+    /**
+     * The database did not answer within {@link #answerWait}: a statement blocked (a lock held
+     * elsewhere, a server that no longer answers) or a connection not to be had. The step was
+     * cancelled; its connection, in an unknown state, must be closed, not reused. A resource error,
+     * so that it counts as a connection lost ({@link SqlError.ConnectionLost}).
+     */
+    public static final class NoAnswer extends R2dbcNonTransientResourceException {
+        NoAnswer(String message) {
+            super(message);
         }
     }
 

@@ -21,6 +21,11 @@ import reactor.core.publisher.Mono;
  * commits each chunk's at once, so that after the rollback its job keeps the would-be totals and
  * row log. No chunk is held once written: Tally's memory stays bounded however long the upload;
  * the row locks and the transaction's size on the server are the price of asking for one.
+ *
+ * <p>Each wait on the database (a connection, a chunk's statements, its ledger row, the COMMIT or
+ * ROLLBACK) lasts at most {@code tally.ingest.database-wait}; one not answered by then fails the
+ * upload, whose transaction is cancelled on the server and its connection closed. It is not tried
+ * again: the transaction holding the chunks before is gone.
  */
 final class OneTransactionWriter implements ChunkWriter.OneTransaction {
 
@@ -28,6 +33,7 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
     private final ChunkSequence sequence;
     private final boolean dryRun;
     private final WriteMeters meters;
+    private final DatabaseRetry retry;
     private volatile boolean committed;
 
     OneTransactionWriter(ChunkWriter.Context context) {
@@ -35,6 +41,8 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
         this.sequence = new ChunkSequence(context);
         this.dryRun = context.settings().dryRun();
         this.meters = context.meters();
+        this.retry = new DatabaseRetry(
+                context.limits().databaseRetry(), context.limits().databaseWait());
     }
 
     @Override
@@ -43,9 +51,11 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
             return inTransaction(chunks, null, abandoned);
         }
         return Flux.usingWhen(
-                Mono.from(connections.create()),
+                connect(),
                 ledger -> inTransaction(chunks, ledger, abandoned),
-                ledger -> Mono.from(ledger.close()));
+                ledger -> Mono.from(ledger.close()),
+                this::release,
+                this::release);
     }
 
     @Override
@@ -59,14 +69,14 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
         return Flux.defer(() -> {
             Progress progress = new Progress();
             return Flux.usingWhen(
-                    Mono.from(connections.create()),
-                    data -> Mono.from(data.beginTransaction())
+                    connect(),
+                    data -> retry.answered(Mono.from(data.beginTransaction()), "BEGIN")
                             .thenMany(chunks.concatMap(
                                     chunk -> writeChunk(data, ledger == null ? data : ledger, chunk, progress), 1))
                             .takeUntil(result -> result instanceof ChunkResult.Stopped),
                     data -> end(data, !dryRun && !progress.stopped && !abandoned.getAsBoolean()),
-                    (data, error) -> Transactions.rollbackAndClose(data),
-                    Transactions::rollbackAndClose);
+                    this::release,
+                    this::release);
         });
     }
 
@@ -79,8 +89,10 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
     }
 
     private Mono<ChunkResult> writeAndRecord(Connection data, Connection ledger, ParsedChunk chunk, Progress progress) {
-        return sequence.write(data, chunk)
-                .flatMap(outcomes -> sequence.release(data).thenReturn(outcomes))
+        return retry.answered(
+                        sequence.write(data, chunk)
+                                .flatMap(outcomes -> sequence.release(data).thenReturn(outcomes)),
+                        chunk.where())
                 .flatMap(outcomes -> {
                     JobError stop = sequence.stop(outcomes, progress.rejected);
                     if (stop != null) {
@@ -88,16 +100,30 @@ final class OneTransactionWriter implements ChunkWriter.OneTransaction {
                         return Mono.just(new ChunkResult.Stopped(chunk.number(), stop));
                     }
                     progress.rejected += outcomes.record().counts().rejected();
-                    return sequence.record(ledger, outcomes)
+                    return retry.answered(sequence.record(ledger, outcomes), chunk.where() + ": its ledger row")
                             .map(recorded -> new ChunkResult.Written(recorded.chunk(), recorded.cancelRequested()));
                 });
     }
 
     private Mono<Void> end(Connection data, boolean keep) {
         Mono<Void> end = keep
-                ? Mono.from(data.commitTransaction()).then(Mono.fromRunnable(() -> committed = true))
-                : Mono.from(data.rollbackTransaction());
-        return end.onErrorResume(error -> close(data).then(Mono.error(error))).then(close(data));
+                ? retry.answered(Mono.<Void>from(data.commitTransaction()), "COMMIT")
+                        .then(Mono.fromRunnable(() -> committed = true))
+                : retry.answered(Mono.<Void>from(data.rollbackTransaction()), "ROLLBACK");
+        return end.onErrorResume(error -> release(data, error).then(Mono.error(error)))
+                .then(close(data));
+    }
+
+    private Mono<Connection> connect() {
+        return retry.answered(Mono.from(connections.create()), "a connection from the pool");
+    }
+
+    private Mono<Void> release(Connection connection, Throwable error) {
+        return Transactions.rollbackAndClose(connection, error, retry.answerWait());
+    }
+
+    private Mono<Void> release(Connection connection) {
+        return Transactions.rollbackAndClose(connection, retry.answerWait());
     }
 
     private static Mono<Void> close(Connection connection) {

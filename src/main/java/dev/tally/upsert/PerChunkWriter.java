@@ -3,8 +3,9 @@ package dev.tally.upsert;
 import dev.tally.job.Counts;
 import dev.tally.job.JobError;
 import dev.tally.system.JobLog;
-import dev.tally.system.Transactions;
+import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,6 +28,15 @@ import reactor.util.retry.Retry;
  * locks, and is written again once its turn has come. The other way round, a chunk written ahead
  * of its turn may find a value taken that an earlier chunk is about to free: a row the database
  * refuses then is refused for good only when its chunk, written again in its turn, still is.
+ * A waiting chunk also yields when others wait for a connection from the pool: the chunk whose
+ * turn it is may be among them (it lost its connection, or yielded), and chunks that hold every
+ * connection while waiting for it would wait forever; and once it has waited the answer wait, so
+ * that its transaction does not stay open, holding row locks, for long.
+ *
+ * <p>Every wait on the database has a deadline, {@code tally.ingest.database-wait}: a connection,
+ * the chunk's statements, its ledger row, its COMMIT, a ROLLBACK. A wait without an answer (a
+ * lock held elsewhere, a server that stopped answering) is given up, its connection closed, and
+ * the chunk is written again within the retry budget ({@link ChunkRecovery}).
  */
 final class PerChunkWriter implements ChunkWriter.PerChunk {
 
@@ -38,6 +48,8 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
 
     private final ChunkSequence sequence;
+    private final ConnectionFactory connections;
+    private final DatabaseRetry retry;
     private final UUID job;
     private final Duration patience;
     private final ChunkRecovery recovery;
@@ -48,8 +60,10 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
         this.job = context.job();
         this.patience = context.limits().commitPatience();
         this.meters = context.meters();
-        this.recovery = new ChunkRecovery(
-                context.connections(), new DatabaseRetry(context.limits().databaseRetry()), job, meters);
+        this.connections = context.connections();
+        this.retry = new DatabaseRetry(
+                context.limits().databaseRetry(), context.limits().databaseWait());
+        this.recovery = new ChunkRecovery(connections, retry, job, meters);
     }
 
     /**
@@ -89,8 +103,10 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
                         recovery.connect(),
                         connection -> {
                             boolean inTurn = wait == null || turn.previousSettled();
-                            return Mono.from(connection.beginTransaction())
-                                    .then(sequence.write(connection, chunk))
+                            return retry.answered(
+                                            Mono.from(connection.beginTransaction())
+                                                    .then(sequence.write(connection, chunk)),
+                                            "its statements")
                                     .flatMap(outcomes -> {
                                         RowOutcome.KeyExists exists = outcomes.firstKeyExists();
                                         return exists != null
@@ -101,8 +117,8 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
                                     });
                         },
                         connection -> Mono.from(connection.close()),
-                        (connection, error) -> Transactions.rollbackAndClose(connection),
-                        Transactions::rollbackAndClose)
+                        recovery::release,
+                        recovery::release)
                 .retryWhen(Retry.backoff(RETRIES, Duration.ofMillis(20))
                         .filter(failure -> SqlError.of(failure) instanceof SqlError.Retryable)
                         .doBeforeRetry(signal -> meters.retried(
@@ -127,20 +143,44 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
 
     /**
      * The previous chunk's totals once it committed; empty when it stopped; an empty Optional when
-     * this chunk must yield, as it blocks another transaction while it waits.
+     * this chunk must yield: it blocks another transaction while it waits, others wait for a
+     * connection, or it has kept its transaction open for longer than the answer wait, so that no
+     * session of Tally stays idle in a transaction for long whatever holds up the chunks before.
      */
-    private static Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, @Nullable Duration wait) {
+    private Mono<Optional<Counts>> awaitTurn(Connection connection, Turn turn, @Nullable Duration wait) {
         Mono<Optional<Counts>> previous = turn.previous().map(Optional::of);
         if (wait == null) {
             return previous;
         }
-        return previous.timeout(wait, Mono.defer(() -> blocksAnother(connection)
-                .flatMap(blocks -> blocks ? Mono.just(Optional.empty()) : awaitTurn(connection, turn, wait))));
+        long until = System.nanoTime() + retry.answerWait().toNanos();
+        return awaitTurn(connection, previous, wait, until);
     }
 
-    private static Mono<Boolean> blocksAnother(Connection connection) {
-        return Mono.from(connection.createStatement(BLOCKS_ANOTHER_SQL).execute())
-                .flatMap(result -> Mono.from(result.map((row, meta) -> row.get(0, Boolean.class))));
+    private Mono<Optional<Counts>> awaitTurn(
+            Connection connection, Mono<Optional<Counts>> previous, Duration wait, long until) {
+        return previous.timeout(wait, Mono.defer(() -> (othersAwaitConnection() || System.nanoTime() - until >= 0
+                        ? Mono.just(true)
+                        : blocksAnother(connection))
+                .flatMap(yields ->
+                        yields ? Mono.just(Optional.empty()) : awaitTurn(connection, previous, wait, until))));
+    }
+
+    private Mono<Boolean> blocksAnother(Connection connection) {
+        return retry.answered(
+                Mono.from(connection.createStatement(BLOCKS_ANOTHER_SQL).execute())
+                        .flatMap(result -> Mono.from(result.map((row, meta) -> row.get(0, Boolean.class)))),
+                "whether a waiting chunk blocks another");
+    }
+
+    /**
+     * Whether someone waits for a connection from the pool, perhaps the chunk whose turn it is:
+     * a chunk that holds one while waiting for its turn then gives it back.
+     */
+    private boolean othersAwaitConnection() {
+        return connections instanceof ConnectionPool pool
+                && pool.getMetrics()
+                        .map(metrics -> metrics.pendingAcquireSize() > 0)
+                        .orElse(false);
     }
 
     private Mono<ChunkResult> commitInTurn(Connection connection, ChunkOutcomes outcomes, Counts previous, Turn turn) {
@@ -150,10 +190,12 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
             return rollback(
                     connection, new ChunkResult.Stopped(outcomes.record().chunk(), stop));
         }
-        return sequence.record(connection, outcomes).flatMap(recorded -> ChunkRecovery.commit(
-                        connection, recorded.chunk(), previous.plus(counts), recorded.cancelRequested())
-                .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
-                .<ChunkResult>thenReturn(new ChunkResult.Committed(recorded.chunk(), recorded.cancelRequested())));
+        return retry.answered(sequence.record(connection, outcomes), "its ledger row")
+                .flatMap(recorded -> recovery.commit(
+                                connection, recorded.chunk(), previous.plus(counts), recorded.cancelRequested())
+                        .then(Mono.fromRunnable(() -> turn.committed(previous.plus(counts))))
+                        .<ChunkResult>thenReturn(
+                                new ChunkResult.Committed(recorded.chunk(), recorded.cancelRequested())));
     }
 
     /** A key that exists stops the job whatever came before, so it need not wait for its turn. */
@@ -161,7 +203,8 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
         return new ChunkResult.Stopped(outcomes.record().chunk(), sequence.keyExists(exists));
     }
 
-    private static <T> Mono<T> rollback(Connection connection, T result) {
-        return Mono.from(connection.rollbackTransaction()).thenReturn(result);
+    private <T> Mono<T> rollback(Connection connection, T result) {
+        return retry.answered(Mono.from(connection.rollbackTransaction()), "ROLLBACK")
+                .thenReturn(result);
     }
 }

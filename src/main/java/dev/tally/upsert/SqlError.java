@@ -137,10 +137,9 @@ public sealed interface SqlError {
     /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
     static JobError jobError(String where, Throwable failure) {
         if (failure instanceof R2dbcException database) {
-            return new JobError(
-                    "db_error",
-                    "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
-                    null);
+            // A wait without an answer (DatabaseRetry.NoAnswer) has no SQLSTATE.
+            String state = database.getSqlState() == null ? "" : " [SQLSTATE " + database.getSqlState() + "]";
+            return new JobError("db_error", "%s: %s%s".formatted(where, database.getMessage(), state), null);
         }
         return new JobError("internal_error", where + ": " + failure, null);
     }

@@ -22,6 +22,8 @@ public interface WriteMeters {
         DEADLOCK("deadlock"),
         /** Its connection broke before or during its COMMIT. */
         CONNECTION_LOST("connection_lost"),
+        /** A statement, COMMIT or connection acquire had no answer within {@code tally.ingest.database-wait}. */
+        NO_ANSWER("no_answer"),
         /** No connection could be had: the database is away. */
         DATABASE_UNREACHABLE("database_unreachable"),
         /** It rolled back to be written again in its turn: it blocked an earlier chunk, or a row was refused early. */

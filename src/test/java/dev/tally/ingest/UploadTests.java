@@ -223,6 +223,7 @@ class UploadTests {
                 Duration.ofSeconds(2),
                 DataSize.ofMegabytes(1),
                 100,
+                Duration.ofSeconds(1),
                 Duration.ofSeconds(1));
         UploadContext context = new UploadContext(
                 job, new Dataset("t", SCHEMA), settings, limits, Instant.now(), null, JobProgress.NONE, 1_000_000);

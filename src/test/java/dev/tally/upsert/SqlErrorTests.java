@@ -2,6 +2,7 @@ package dev.tally.upsert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.job.JobError;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import org.junit.jupiter.api.Test;
@@ -72,5 +73,16 @@ class SqlErrorTests {
         IllegalStateException bug = new IllegalStateException("a bug");
 
         assertThat(SqlError.of(bug)).isEqualTo(new SqlError.Other(null));
+    }
+
+    @Test
+    void aWaitWithoutAnAnswerIsALostConnectionAndItsJobErrorHasNoSqlState() {
+        DatabaseRetry.NoAnswer none = new DatabaseRetry.NoAnswer("COMMIT: no answer from the database within 10000 ms");
+
+        assertThat(SqlError.of(none)).isEqualTo(new SqlError.ConnectionLost(null));
+        assertThat(DatabaseRetry.isDatabaseAway(none)).isTrue();
+        assertThat(SqlError.jobError("chunk 1 (lines 1-2)", none))
+                .isEqualTo(new JobError(
+                        "db_error", "chunk 1 (lines 1-2): COMMIT: no answer from the database within 10000 ms", null));
     }
 }
