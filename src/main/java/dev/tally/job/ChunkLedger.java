@@ -17,10 +17,10 @@ import reactor.core.publisher.Mono;
 /**
  * Writes a chunk's ledger row and row log inside the chunk's own transaction, in one statement
  * and one round trip however many lines were skipped or rejected. The row log is one row for the
- * chunk, its arrays as bound: measured on a million lines half of them skipped, that is a third of
- * the server time of one row per line, as the per-line heap tuples and index entries are gone
- * (a {@code COPY} would be a second round trip, still one tuple per line, and outside the
- * statement that holds the ledger row). The same statement reads
+ * chunk, its arrays as bound, rather than a row per line: for 500,000 skipped lines in 500 chunks,
+ * writing them cost PostgreSQL about 1.1 s as rows (the same as {@code COPY} of those rows, which
+ * would also be a second statement) and 0.2 s or less as arrays, and a whole S2 upload (a million
+ * lines, half of them skipped) 0.9 s less CPU in its server processes. The same statement reads
  * whether the job's cancel was requested, so that the instance running an upload learns of a
  * cancel taken by any instance at no extra cost, and notifies followers on other instances
  * ({@code <job id>:<chunk>} on the {@link LedgerChannel}), which PostgreSQL delivers only if the

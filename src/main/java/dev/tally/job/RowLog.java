@@ -16,9 +16,10 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The row log holds one row per chunk, its lines as arrays in line order. The chunks are read a
  * few at a time, in line order, by a range of the primary key {@code (job_id, last_line)}, and
- * their arrays are unnested here: unnested in SQL, ordering the lines of all the chunks after a
- * line took a sort of every one of them (the planner, unsure how many lines an array holds, did
- * not stop early), where this reads no more chunks than the page needs.
+ * their arrays are unnested here. Unnested in SQL, ordering the lines took a sort of every line
+ * after the page's first (the planner, unsure how many lines an array holds, did not stop early):
+ * 320 ms for a page of 50 from the middle of 500,000 lines, where reading its chunks takes about
+ * 10 ms.
  */
 @Component
 class RowLog {
