@@ -22,17 +22,19 @@ public class LedgerHistory {
             FROM tally.chunk WHERE job_id = $1 AND chunk <= $2
             """.formatted(LedgerSums.COUNTS);
 
-    // Each chunk with the first $2 rows of its row log of each outcome; the range scan uses the
-    // row log's primary key (job_id, line).
+    // Each chunk with the first $2 rows of its row log of each outcome: the chunk's row-log row, found
+    // by a range of its primary key (job_id, last_line), unnested; its texts are not read.
     private static final String CHUNKS_SQL = """
             SELECT c.chunk, c.first_line, c.last_line, c.bytes_read, c.committed_at, c.received, c.inserted,
                    c.updated, c.unchanged, c.skipped, c.rejected, r.line, r.outcome, r.reason, r.key::text AS key, r.message
             FROM tally.chunk c
             LEFT JOIN LATERAL (
-                SELECT l.line, l.outcome, l.reason, l.key, l.message,
-                       row_number() OVER (PARTITION BY l.outcome ORDER BY l.line) AS n
-                FROM tally.row_log l
-                WHERE l.job_id = c.job_id AND l.line BETWEEN c.first_line AND c.last_line
+                SELECT u.line, u.outcome, u.reason, u.key, u.message,
+                       row_number() OVER (PARTITION BY u.outcome ORDER BY u.line) AS n
+                FROM tally.chunk_row_log l
+                CROSS JOIN LATERAL unnest(l.lines, l.outcomes, l.reasons, l.keys, l.messages)
+                    AS u(line, outcome, reason, key, message)
+                WHERE l.job_id = c.job_id AND l.last_line BETWEEN c.first_line AND c.last_line
             ) r ON r.n <= $2
             WHERE c.job_id = $1 AND c.chunk > $3 AND c.chunk <= $4
             ORDER BY c.chunk, r.line

@@ -26,16 +26,17 @@ class Retention implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
 
     // The row log has no foreign key (it is written in bulk); it goes with its job at the latest.
+    // It holds one row per chunk: what is counted is the lines they held.
     private static final String PURGE_SQL = """
             WITH gone AS (
                 DELETE FROM tally.job WHERE status <> 'running' AND ended_at < $2 RETURNING id
             ), logs AS (
-                DELETE FROM tally.row_log r
+                DELETE FROM tally.chunk_row_log r
                 WHERE r.job_id IN (SELECT id FROM tally.job WHERE status <> 'running' AND ended_at < $1)
                    OR r.job_id IN (SELECT id FROM gone)
-                RETURNING 1
+                RETURNING cardinality(r.lines) AS lines
             )
-            SELECT (SELECT count(*) FROM gone) AS jobs, (SELECT count(*) FROM logs) AS rows
+            SELECT (SELECT count(*) FROM gone) AS jobs, (SELECT coalesce(sum(lines), 0) FROM logs) AS rows
             """;
 
     private final DatabaseClient db;

@@ -547,7 +547,7 @@ class InjectionIntegrationTests extends ServiceIntegrationTest {
     private void assertStillThere() {
         assertThat(db.query("SELECT schemaname || '.' || tablename AS t FROM pg_tables"
                         + " WHERE schemaname IN ('public', 'tally') AND tablename IN"
-                        + " ('things', 'typed', 'customers', 'refused', 'job', 'chunk', 'row_log') ORDER BY 1"))
+                        + " ('things', 'typed', 'customers', 'refused', 'job', 'chunk', 'chunk_row_log') ORDER BY 1"))
                 .extracting(row -> row.get("t"))
                 .containsExactly(
                         "public.customers",
@@ -555,8 +555,8 @@ class InjectionIntegrationTests extends ServiceIntegrationTest {
                         "public.things",
                         "public.typed",
                         "tally.chunk",
-                        "tally.job",
-                        "tally.row_log");
+                        "tally.chunk_row_log",
+                        "tally.job");
     }
 
     /** The job's row, its ledger and its row log agree with the final event. */

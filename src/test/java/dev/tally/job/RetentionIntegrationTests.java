@@ -34,30 +34,35 @@ class RetentionIntegrationTests {
 
         Retention.Purged purged = retention.purge(now).block();
 
-        assertThat(purged).isEqualTo(new Retention.Purged(1, 2));
-        assertThat(left(yesterday)).isEqualTo("job 1, chunks 1, rows 1");
-        assertThat(left(lastWeek)).isEqualTo("job 1, chunks 1, rows 0");
+        // Rows are the row log's lines, three a job, though it holds them as one row per chunk.
+        assertThat(purged).isEqualTo(new Retention.Purged(1, 6));
+        assertThat(left(yesterday)).isEqualTo("job 1, chunks 2, rows 3");
+        assertThat(left(lastWeek)).isEqualTo("job 1, chunks 2, rows 0");
         assertThat(left(lastYear)).isEqualTo("job 0, chunks 0, rows 0");
-        assertThat(left(stillRunning)).isEqualTo("job 1, chunks 1, rows 1");
+        assertThat(left(stillRunning)).isEqualTo("job 1, chunks 2, rows 3");
         assertThat(retention.purge(now).block()).isEqualTo(new Retention.Purged(0, 0));
     }
 
+    /** A job of three lines in two chunks: line 1 rejected, lines 2 and 3 skipped, all in its row log. */
     private UUID job(String status, Instant endedAt) {
         UUID id = UUID.randomUUID();
         db.update("""
                 INSERT INTO tally.job (id, dataset, status, on_conflict, chunk_size, atomic, dry_run, unknown_fields,
-                                       started_at, ended_at, received, rejected, chunks)
-                VALUES (?, 'things', ?, 'skip', 100, false, false, 'reject', now(), ?::timestamptz, 1, 1, 1)
+                                       started_at, ended_at, received, skipped, rejected, chunks)
+                VALUES (?, 'things', ?, 'skip', 2, false, false, 'reject', now(), ?::timestamptz, 3, 2, 1, 2)
                 """, id, status, endedAt == null ? null : Timestamp.from(endedAt));
         db.update("""
                 INSERT INTO tally.chunk (job_id, chunk, first_line, last_line, received, inserted, updated, unchanged,
                                          skipped, rejected)
-                VALUES (?, 1, 1, 1, 1, 0, 0, 0, 0, 1)
-                """, id);
+                VALUES (?, 1, 1, 1, 1, 0, 0, 0, 0, 1), (?, 2, 2, 3, 2, 0, 0, 0, 2, 0)
+                """, id, id);
         db.update("""
-                INSERT INTO tally.row_log (job_id, line, chunk, outcome, reason, message, text)
-                VALUES (?, 1, 1, 'rejected', 'invalid_json', 'bad', 'x')
-                """, id);
+                INSERT INTO tally.chunk_row_log (job_id, chunk, first_line, last_line, lines, outcomes, reasons, keys,
+                                                 messages, texts)
+                VALUES (?, 1, 1, 1, '{1}', '{rejected}', '{invalid_json}', '{NULL}', '{bad}', '{x}'),
+                       (?, 2, 2, 3, '{2,3}', '{skipped,skipped}', '{exists,exists}', ARRAY['{"id": 2}', '{"id": 3}']::jsonb[],
+                        '{NULL,NULL}', '{NULL,NULL}')
+                """, id, id);
         return id;
     }
 

@@ -50,7 +50,7 @@ class DatabaseSetupIntegrationTests {
         assertThat(strings(
                         created,
                         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tally' ORDER BY 1"))
-                .containsExactly("chunk", "flyway_schema_history", "job", "row_log", "token");
+                .containsExactly("chunk", "chunk_row_log", "flyway_schema_history", "job", "row_log", "token");
     }
 
     @Test
@@ -69,7 +69,7 @@ class DatabaseSetupIntegrationTests {
 
         assertThat(strings(created, "SELECT count(*)::text FROM tally.job")).containsExactly("1");
         assertThat(strings(created, "SELECT version FROM tally.flyway_schema_history ORDER BY installed_rank"))
-                .containsExactly(null, "1", "2", "3", "4", "5"); // Flyway's schema-creation marker, then V1 to V5
+                .containsExactly(null, "1", "2", "3", "4", "5", "6"); // Flyway's schema-creation marker, then V1 to V6
     }
 
     @Test
