@@ -56,7 +56,8 @@ def cmd_bench(args):
     with_b2 = B2 in names
     names = [x for x in BENCH_SCENARIOS if x in names]  # the standard order
     if unknown or not names:
-        raise SystemExit(f"--scenarios: unknown {unknown}; choose from {','.join(BENCH_SCENARIOS + (B2,))}")
+        raise SystemExit(f"--scenarios: {f'unknown {unknown}' if unknown else 'no scenario (B2 only adds a baseline)'}; "
+                         f"choose from {','.join(BENCH_SCENARIOS + (B2,))}")
     per_round = [x for x in names if x != "M10"]
     if args.rounds < 1 or args.n < 1:
         raise SystemExit("--rounds and --n must be >= 1")
