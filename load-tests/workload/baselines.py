@@ -61,6 +61,19 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 
+def b1_totals(out, policy):
+    """The totals from a B1 session's output: its COPY tag, then the inserted and updated rows it returned."""
+    received = copy_tag(out)
+    try:
+        inserted, updated = (int(x) for x in out[-1].split(" "))
+    except ValueError:
+        raise DbError(f"expected 'inserted updated' as psql's last line: {out[-3:]}") from None
+    totals = dict.fromkeys(TOTAL_KEYS, 0)
+    totals.update(received=received, inserted=inserted, updated=updated)
+    totals["skipped" if policy == "skip" else "unchanged"] = received - inserted - updated
+    return totals
+
+
 def run_baseline(kind, sc, db, data_dir, exp, row_versions=False):
     """B0 or B1 on a table prepared as for Tally; the figure is psql's run from start to exit."""
     m = {"kind": kind, "scenario": sc.name, "seconds": None, "rows_per_s": None, "counts_ok": False,
@@ -78,11 +91,7 @@ def run_baseline(kind, sc, db, data_dir, exp, row_versions=False):
             script = data_dir / f"b1-{sc.name}-{sc.n}.sql"
             write_atomically(script, [b1_script(csv_path, sc.policy)])
             secs, out = timed_psql(db, ["-f", str(script)])
-            received = copy_tag(out)
-            inserted, updated = (int(x) for x in out[-1].split(" "))
-            totals = dict.fromkeys(TOTAL_KEYS, 0)
-            totals.update(received=received, inserted=inserted, updated=updated)
-            totals["skipped" if sc.policy == "skip" else "unchanged"] = received - inserted - updated
+            totals = b1_totals(out, sc.policy)
         if row_versions:
             m["new_row_versions"] = count_new_row_versions(db)
     except DbError as e:

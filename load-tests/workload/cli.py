@@ -17,7 +17,7 @@ import json
 import sys
 import time
 
-from .bench import BENCH_SCENARIOS, DEFAULT_SERVER, cmd_bench
+from .bench import BENCH_SCENARIOS, DEFAULT_SCENARIOS, DEFAULT_SERVER, cmd_bench
 from .common import DEFAULT_DB, DEFAULT_TOKEN, DEFAULT_URL, HERE, log, write_atomically
 from .db import DbError
 from .lines import ndjson_chunks
@@ -88,9 +88,10 @@ def main(argv=None):
     b = sub.add_parser("bench", help="the benchmark: start Tally, run the scenarios and the "
                                       "COPY baselines in interleaved rounds, report and record")
     b.add_argument("--n", type=int, default=1_000_000)
-    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds of S1..S5 (at least 3)")
-    b.add_argument("--scenarios", default=",".join(BENCH_SCENARIOS),
-                   help="comma-separated, of " + ",".join(BENCH_SCENARIOS) + "; M10 runs once, after the rounds")
+    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the scenarios (at least 3)")
+    b.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS),
+                   help="comma-separated, of " + ",".join(BENCH_SCENARIOS) + "; M10 runs once, after the rounds; "
+                        "B2 adds the Python recipe (SQLAlchemy, psycopg2) beside B1 on S1..S4")
     b.add_argument("--jar", default="target/tally-*.jar", help="built with ./mvnw if nothing matches")
     b.add_argument("--xmx", default="256m", help="Tally's -Xmx")
     b.add_argument("--out", default=str(HERE / "RESULTS.md"), help="history file the run is added to ('' for none)")

@@ -15,6 +15,10 @@ FIRST_EVENT_TARGET_S = 0.5
 M10_PEAK_TARGET_MB = 512
 M10_XMX = "256m"
 FLAT = 0.10
+B2_TARGET = 10.0  # Tally at least 10 x the common Python recipe on S1..S4
+C8_SINGLE_TARGET, C8_B1_TARGET, C32_C8_TARGET = 1.0, 0.9, 0.9
+C32_FIRST_EVENT_TARGET_S = 2.0
+MIN_CHUNK_TARGET = 100  # lines; the bench's clients (curl from a file) are never slow
 
 def median(xs):
     xs = [x for x in xs if x is not None]
@@ -62,19 +66,22 @@ def summarize(name, rounds_data, by_name, xmx):
     t = [r["tally"] for r in rounds_data]
     b0 = [r.get("B0") for r in rounds_data if r.get("B0")]
     b1 = [r.get("B1") for r in rounds_data if r.get("B1")]
+    b2 = [r.get("B2") for r in rounds_data if r.get("B2")]
     s = {"scenario": name, "n": t[0]["n"] if t else None,
          "tally_rps": median(x["rows_per_s"] for x in t),
          "b0_rps": median(x["rows_per_s"] for x in b0) if b0 else None,
          "b1_rps": median(x["rows_per_s"] for x in b1) if b1 else None,
+         "b2_rps": median(x["rows_per_s"] for x in b2) if b2 else None,
          # ratios pair the figures of one round (measured minutes apart), then take the median
          "tally_b0": median(ratio(r["tally"]["rows_per_s"], r["B0"]["rows_per_s"]) for r in rounds_data if r.get("B0")),
          "tally_b1": median(ratio(r["tally"]["rows_per_s"], r["B1"]["rows_per_s"]) for r in rounds_data if r.get("B1")),
+         "tally_b2": median(ratio(r["tally"]["rows_per_s"], r["B2"]["rows_per_s"]) for r in rounds_data if r.get("B2")),
          "peak_rss_mb": max((x["peak_rss_mb"] for x in t if x["peak_rss_mb"] is not None), default=None),
          "first_event": median(x["first_chunk"] for x in t),
          "new_row_versions": max((x["new_row_versions"] for x in t if x.get("new_row_versions") is not None),
                                  default=None) if name == "S4" else None,
-         "counts_ok": bool(t) and all(x["totals_ok"] for x in t) and all(x["counts_ok"] for x in b0 + b1),
-         "table_ok": bool(t) and all(x["table_ok"] for x in t) and all(x["table_ok"] for x in b0 + b1),
+         "counts_ok": bool(t) and all(x["totals_ok"] for x in t) and all(x["counts_ok"] for x in b0 + b1 + b2),
+         "table_ok": bool(t) and all(x["table_ok"] for x in t) and all(x["table_ok"] for x in b0 + b1 + b2),
          "rounds": len(t), "xmx": xmx}
     if name == "M10" and t:
         s.update(rss_after_n_mb=t[0].get("rss_after_n_mb"), rss_after_10n_mb=t[0].get("rss_after_10n_mb"))
@@ -102,6 +109,8 @@ def targets(s, by_name):
         out += [(f"peak RSS ≤ {M10_PEAK_TARGET_MB} MB", None if s["peak_rss_mb"] is None or s["xmx"] != M10_XMX
                  else s["peak_rss_mb"] <= M10_PEAK_TARGET_MB),  # the target is stated for -Xmx256m
                 ("RSS@10N within 10 % of RSS@N", None if not a or b is None else abs(b - a) <= FLAT * a)]
+    if s.get("b2_rps") is not None:
+        out.append((f"Tally/B2 ≥ {B2_TARGET:g}", at_least(s["tally_b2"], B2_TARGET)))
     out.append((f"first event ≤ {FIRST_EVENT_TARGET_S} s", None if s["first_event"] is None
                 else s["first_event"] <= FIRST_EVENT_TARGET_S))
     return out
@@ -111,7 +120,8 @@ def targets_text(ts):
     return "; ".join(f"{label}: {'n/a' if ok is None else 'met' if ok else 'NOT met'}" for label, ok in ts)
 
 
-RESULT_COLUMNS = ("scenario", "Tally rows/s (median)", "B0 rows/s", "B1 rows/s", "Tally/B0", "Tally/B1",
+RESULT_COLUMNS = ("scenario", "Tally rows/s (median)", "B0 rows/s", "B1 rows/s", "B2 rows/s", "Tally/B0",
+                  "Tally/B1", "Tally/B2",
                   "Tally peak RSS MB", "first event s", "new row versions (S4)", "counts OK", "table OK",
                   "targets")
 
@@ -119,7 +129,8 @@ RESULT_COLUMNS = ("scenario", "Tally rows/s (median)", "B0 rows/s", "B1 rows/s",
 def result_cells(s):
     ok = lambda b: "OK" if b else "FAIL"  # noqa: E731
     return [s["scenario"], fmt(s["tally_rps"], ",.0f"), fmt(s["b0_rps"], ",.0f"), fmt(s["b1_rps"], ",.0f"),
-            fmt(s["tally_b0"], ".2f"), fmt(s["tally_b1"], ".2f"), fmt(s["peak_rss_mb"], ".0f"),
+            fmt(s["b2_rps"], ",.0f"), fmt(s["tally_b0"], ".2f"), fmt(s["tally_b1"], ".2f"),
+            fmt(s["tally_b2"], ".2f"), fmt(s["peak_rss_mb"], ".0f"),
             fmt(s["first_event"], ".3f"), fmt(s["new_row_versions"], "d"), ok(s["counts_ok"]),
             ok(s["table_ok"]), targets_text(s["targets"])]
 
@@ -145,25 +156,29 @@ def m10_line(s, xmx):
 TARGETS_NOTE = ("Targets (reported, not asserted): S1 ≥ 1.0×B1 and ≥ 0.6×B0; S2 ≥ 1.0×B1; "
                 "S3 ≥ 1.0×B1; S4 ≥ 0.8×B1 and zero rows written (new row versions = 0); S5 ≥ 0.9× S3's rows/s; "
                 "M10 peak RSS ≤ 512 MB with -Xmx256m and RSS after 10N within 10 % of after N; first chunk "
-                "event ≤ 0.5 s. Ratios are the median over rounds of each round's Tally/baseline.")
+                "event ≤ 0.5 s; with B2, Tally ≥ 10×B2 on S1..S4. C8 ≥ 1.0× S1's single upload and ≥ 0.9×B1×8; "
+                "C32 ≥ 0.9×C8, every upload's first chunk event ≤ 2 s, no chunk under 100 lines (the last of each "
+                "upload aside). Ratios are the median over rounds of each round's Tally/baseline.")
 
 RAW_COLUMNS = ("round", "scenario", "Tally s", "Tally rows/s", "first event s", "peak RSS MB", "B0 s",
-               "B0 rows/s", "B1 s", "B1 rows/s", "Tally/B0", "Tally/B1", "new row versions Tally/B1",
-               "checks")
+               "B0 rows/s", "B1 s", "B1 rows/s", "B2 s", "B2 rows/s", "Tally/B0", "Tally/B1", "Tally/B2",
+               "new row versions Tally/B1/B2", "checks")
 
 
 def raw_cells(r):
-    t, b0, b1 = r["tally"], r.get("B0") or {}, r.get("B1") or {}
-    checks = [f"{k} {'OK' if v else 'FAIL'}" for k, v in
-              (("Tally", t["totals_ok"] and t["table_ok"]), ("B0", b0 and b0["counts_ok"] and b0["table_ok"]),
-               ("B1", b1 and b1["counts_ok"] and b1["table_ok"])) if k == "Tally" or (b0 if k == "B0" else b1)]
+    t, b0, b1, b2 = r["tally"], r.get("B0") or {}, r.get("B1") or {}, r.get("B2") or {}
+    checks = [f"{k} {'OK' if m['counts_ok'] and m['table_ok'] else 'FAIL'}" for k, m in
+              (("B0", b0), ("B1", b1), ("B2", b2)) if m]
+    checks.insert(0, f"Tally {'OK' if t['totals_ok'] and t['table_ok'] else 'FAIL'}")
     versions = "-" if t.get("new_row_versions") is None else \
-        f"{t['new_row_versions']}/{fmt(b1.get('new_row_versions'), 'd')}"
+        f"{t['new_row_versions']}/{fmt(b1.get('new_row_versions'), 'd')}/{fmt(b2.get('new_row_versions'), 'd')}"
     return [r["round"], t["scenario"], fmt(t["seconds"], ".3f"), fmt(t["rows_per_s"], ",.0f"),
             fmt(t["first_chunk"], ".3f"), fmt(t["peak_rss_mb"], ".0f"), fmt(b0.get("seconds"), ".3f"),
             fmt(b0.get("rows_per_s"), ",.0f"), fmt(b1.get("seconds"), ".3f"), fmt(b1.get("rows_per_s"), ",.0f"),
+            fmt(b2.get("seconds"), ".3f"), fmt(b2.get("rows_per_s"), ",.0f"),
             fmt(ratio(t["rows_per_s"], b0.get("rows_per_s")), ".2f"),
-            fmt(ratio(t["rows_per_s"], b1.get("rows_per_s")), ".2f"), versions, ", ".join(checks)]
+            fmt(ratio(t["rows_per_s"], b1.get("rows_per_s")), ".2f"),
+            fmt(ratio(t["rows_per_s"], b2.get("rows_per_s")), ".2f"), versions, ", ".join(checks)]
 
 
 def write_results(path, run):
@@ -181,16 +196,22 @@ def write_results(path, run):
     write_atomically(path, [head, RESULTS_MARK, "\n\n", run.rstrip("\n"), "\n", tail if tail.strip() else ""])
 
 
-def results_section(meta, table, m10, raw):
+def results_section(meta, table, m10, raw, extra=()):
     lines = [f"## {meta['date']} — N={meta['n']:,}, {meta['rounds']} rounds", "",
              f"- Command: `{meta['command']}`",
              f"- Machine: {meta['cpus']} CPUs ({meta['cpu']}), {meta['memory']} memory, "
-             f"PostgreSQL {meta['postgres']}, JDK {meta['jdk']}, Tally with -Xmx{meta['xmx']} {meta['jvm_opts']}",
+             f"PostgreSQL {meta['postgres']}, JDK {meta['jdk']}, Tally with -Xmx{meta['xmx']} {meta['jvm_opts']}"
+             + (f" and {meta['app_args']}" if meta.get("app_args") else ""),
              f"- Load average (1, 5, 15 min) at start {meta['load_start']}, at end {meta['load_end']}; "
              f"the run took {meta['minutes']:.1f} min",
              f"- Warm-up, not measured: each scenario of the rounds once with N={meta['warmup']:,} "
              "after Tally started" if meta["warmup"] else "- No warm-up: round 1 ran on a fresh JVM",
-             f"- Commit: {meta['commit']}", "", table, ""]
+             f"- Commit: {meta['commit']}"]
+    if meta.get("b2"):
+        lines.append(f"- B2: {meta['b2']}")
+    lines += ["", table, ""]
+    for block in extra:  # the concurrency table, its per-round figures
+        lines += [block, ""]
     if m10:
         lines += [m10, ""]
     lines += [TARGETS_NOTE, "", "Per-round figures (the table's medians come from these):", "", raw, ""]

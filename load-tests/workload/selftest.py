@@ -5,11 +5,14 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+from .b2 import B2_SCENARIOS, find_b2_python, run_b2
 from .common import DATASET, write_atomically
 from .data import ensure_upload
 from .db import compare_blocks, prepare_table, psql, sql_literal, table_blocks
 from .lines import clean_line, workload_line
 from .model import ROW_COLUMNS, canonical_row, jsonb_text, parse
+from .parallel import CONCURRENT, bounds, chunk_figures, ensure_parts, run_b1_parallel
+from .report_concurrency import concurrent_targets
 from .run import check_table
 from .scenarios import ALL, Scenario, block_digests
 
@@ -116,5 +119,49 @@ def cmd_selftest(args):
                  f"\\copy {DATASET} FROM {sql_literal(csv_path)} WITH (FORMAT csv)")
             ok, note = check_table(args.db, sc, exp, m)
             check(ok, f"{name}: model rows loaded by COPY: checksum == model" + (f": {note}" if note else ""))
+    check_concurrency(args, data_dir, check)
+    check_b2(args, data_dir, check)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
+
+
+def check_concurrency(args, data_dir, check):
+    """C8/C32's parts, B1 as k parallel sessions, and the chunk and target arithmetic of their report."""
+    for n, k in ((args.n, 8), (args.n, 32), (1001, 8), (31, 32)):
+        b = bounds(n, k)
+        sizes = [hi - lo + 1 for lo, hi in b]
+        check(b[0][0] == 1 and b[-1][1] == n and all(b[j][1] + 1 == b[j + 1][0] for j in range(k - 1))
+              and max(sizes) - min(sizes) <= 1, f"bounds({n}, {k}): contiguous parts of 1..{n}, sizes within one")
+    s1 = Scenario("S1", args.n)
+    for name, k in CONCURRENT.items():
+        parts = ensure_parts(args.n, k, data_dir)
+        for ext, whole in (("ndjson", ensure_upload(s1, data_dir)), ("csv", data_dir / f"preload-v0-{args.n}.csv")):
+            joined = b"".join(Path(p).read_bytes() for p in parts[ext])
+            check(joined == Path(whole).read_bytes(), f"{name}: the {k} {ext} parts joined == S1's file")
+        m = run_b1_parallel(name, args.n, args.db, data_dir)
+        check(m["counts_ok"] and m["table_ok"] and m["totals"] == s1.closed_form(),
+              f"{name}: B1 as {k} parallel sessions: counts and table == S1's model {m['notes'] or ''}")
+    res = {"chunk_lines": [(2000, 2000, True), (11, 2011, True), (4000, 6011, False), (89, 6100, True)]}
+    check(chunk_figures(res, 6100) == (11, 1), "smallest chunk leaves out the upload's last chunk and merged events")
+    check(chunk_figures({"chunk_lines": [(89, 89, True)]}, 89) == (89, 0), "an upload of one chunk: that chunk")
+    c32 = {"scenario": "C32", "vs_c8": 0.95, "first_event_max": 2.5, "min_chunk": 100}
+    check([ok for _, ok in concurrent_targets(c32)] == [True, False, True], "C32 targets: ÷C8, first event, chunk")
+    c8 = {"scenario": "C8", "vs_s1": None, "tally_b1k": 0.89}
+    check([ok for _, ok in concurrent_targets(c8)] == [None, False], "C8 targets: n/a without S1, B1×8")
+
+
+def check_b2(args, data_dir, check):
+    """B2's recipe on S1..S4 against the model, when SQLAlchemy and psycopg2 are there; a note when not."""
+    none, why = find_b2_python(["/nonexistent/python3"])
+    check(none is None and "B2 skipped" in why and "python3-sqlalchemy python3-psycopg2" in why,
+          "without SQLAlchemy and psycopg2, B2 is skipped with the install line")
+    python, info = find_b2_python()
+    if python is None:
+        print(f"skip {info}")
+        return
+    print(f"     B2 with {info}")
+    for name in B2_SCENARIOS:
+        sc = Scenario(name, args.n)
+        m = run_b2(python, sc, args.db, data_dir, sc.expectation(), row_versions=name == "S4")
+        check(m["counts_ok"] and m["table_ok"] and (name != "S4" or m.get("new_row_versions") == 0),
+              f"{name}: B2 counts {m['totals']} and table == model {m['notes'] or ''}")

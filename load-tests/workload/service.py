@@ -77,8 +77,9 @@ def free_port():
 class TallyProcess:
     """Tally started from its jar with the demo profile, on a free port, logging to a file."""
 
-    def __init__(self, java, jar, xmx, jvm_opts, server, db_name, log_path):
+    def __init__(self, java, jar, xmx, jvm_opts, server, db_name, log_path, app_args=()):
         self.java, self.jar, self.xmx, self.jvm_opts, self.log_path = java, jar, xmx, jvm_opts, Path(log_path)
+        self.app_args = list(app_args)
         u = urllib.parse.urlsplit(server)
         self.env = dict(os.environ, TALLY_DB_URL=f"r2dbc:postgresql://{u.hostname or '127.0.0.1'}:{u.port or 5432}/{db_name}")
         if u.username:
@@ -90,7 +91,7 @@ class TallyProcess:
     def start(self, timeout=180):
         self.port = free_port()
         self.cmd = [self.java, f"-Xmx{self.xmx}", *self.jvm_opts.split(), "-jar", str(self.jar), "--spring.profiles.active=demo",
-                    f"--server.port={self.port}"]
+                    f"--server.port={self.port}", *self.app_args]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as out:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

@@ -59,8 +59,10 @@ def upload(url, token, path, policy, timeout, chunk_size=None, rss=None, rss_mar
     stream as it arrives.
 
     Returns a dict: seconds (curl start -> final event), first_chunk (seconds), final (event or None),
-    chunk_sum (counts summed over chunk events), problems (list of str), job, and rss_marks:
-    {k: the service's RSS in kB when the chunk events first reported line k * rss_mark}.
+    chunk_sum (counts summed over chunk events), problems (list of str), job, rss_marks:
+    {k: the service's RSS in kB when the chunk events first reported line k * rss_mark}, started (curl's
+    start on the time.monotonic() clock, to line up uploads run at once) and chunk_lines: per chunk event,
+    (lines received, the event's last line, whether it is one chunk rather than merged ones).
     """
     query = f"onConflict={policy}" + (f"&chunkSize={chunk_size}" if chunk_size else "")
     cmd = ["curl", "-sS", "-N", "-T", str(path), "-X", "POST",
@@ -68,7 +70,8 @@ def upload(url, token, path, policy, timeout, chunk_size=None, rss=None, rss_mar
            "-H", "Expect:", "-H", "Accept: application/x-ndjson", "-H", f"Authorization: Bearer {token}",
            f"{url.rstrip('/')}/v1/datasets/{DATASET}/records?{query}"]
     res = {"seconds": None, "first_chunk": None, "final": None, "job": None, "rss_marks": {},
-           "chunk_sum": dict.fromkeys(TOTAL_KEYS, 0), "problems": [], "chunk_events": 0}
+           "chunk_sum": dict.fromkeys(TOTAL_KEYS, 0), "problems": [], "chunk_events": 0, "started": None,
+           "chunk_lines": []}
     other = []  # output that is not an event: a problem document, an HTML error page...
     sse = {"event": None}
 
@@ -104,7 +107,7 @@ def upload(url, token, path, policy, timeout, chunk_size=None, rss=None, rss_mar
                 res["problems"].append(f"malformed chunk event ({e}): {raw[:500]!r}")
 
     with tempfile.TemporaryFile() as err:
-        t0 = time.monotonic()
+        t0 = res["started"] = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         timed_out, lingered, timers = threading.Event(), threading.Event(), []
 
@@ -156,6 +159,8 @@ def on_chunk(res, ev, now, rss, rss_mark):
     for label, c in (("counts", counts), ("totals", totals)):
         if c and c.get("received") != sum(int(c.get(k, 0)) for k in TOTAL_KEYS[1:]):
             res["problems"].append(f"chunk {ev.get('chunk', ev.get('chunks'))}: {label} do not add up: {c}")
+    res["chunk_lines"].append((int(counts.get("received", 0)), int((ev.get("lines") or {}).get("last") or 0),
+                               "chunk" in ev))
     if rss and rss_mark:
         # time maps to lines through the events as they arrive: this event says line `last` is done
         last = int((ev.get("lines") or {}).get("last") or totals.get("received", 0))
