@@ -56,6 +56,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
     private final IdempotencyKeys keys;
     private final IngestMetrics metrics;
     private final Admissions admissions;
+    private final WriteScheduler writeSlots;
     private final long maxLinesPerUpload;
     private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
 
@@ -76,6 +77,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
         this.json = json;
         this.limits = properties.ingest();
         this.admissions = new Admissions(properties.limits());
+        this.writeSlots = new WriteScheduler(limits.writeSlots());
         this.maxLinesPerUpload = properties.limits().maxLinesPerUpload();
     }
 
@@ -158,7 +160,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
         IngestMetrics.DatasetMeters meters = metrics.of(upload.dataset().name());
         ChunkWriter writer = ChunkWriter.of(new ChunkWriter.Context(
                 connections, upload.dataset().schema(), upload.id(), upload.settings(), limits, json, meters));
-        Upload running = new Upload(upload, writer, jobs::finish, meters::committed);
+        Upload running = new Upload(upload, writer, writeSlots.lane(), jobs::finish, meters::committed);
         admit(running, slot);
         return running.start(createJob, body);
     }

@@ -61,6 +61,9 @@ public record TallyProperties(
      * @param databaseRetry how long a chunk, or the end of a job, waits for the database to answer
      *     again after losing its connection, retrying with exponential backoff; then the job
      *     fails with {@code database_unavailable}
+     * @param writeSlots chunks written at once on this instance, all uploads together, each on a
+     *     pooled connection from its BEGIN to its COMMIT; kept below the pool's size, which the
+     *     rest of Tally (jobs, events, atomic uploads) shares
      */
     public record Ingest(
             @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
@@ -70,7 +73,8 @@ public record TallyProperties(
             @NotNull @DefaultValue("2s") Duration commitPatience,
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
             @Min(0) @DefaultValue("100") int maxRowsPerEvent,
-            @NotNull @DefaultValue("30s") Duration databaseRetry) {}
+            @NotNull @DefaultValue("30s") Duration databaseRetry,
+            @Min(1) @Max(256) @DefaultValue("10") int writeSlots) {}
 
     /**
      * How long an ended job's records are kept, counted from its end; a running job is never purged.

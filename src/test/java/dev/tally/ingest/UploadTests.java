@@ -248,10 +248,11 @@ class UploadTests {
                 Duration.ofSeconds(2),
                 DataSize.ofMegabytes(1),
                 100,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                10);
         UploadContext context = new UploadContext(
                 job, new Dataset("t", SCHEMA), settings, limits, Instant.now(), null, JobProgress.NONE, 1_000_000);
-        return new Upload(context, writer, this::finish, lines -> {});
+        return new Upload(context, writer, new WriteScheduler(10).lane(), this::finish, lines -> {});
     }
 
     /** The job row answers the totals the writer committed, as the ledger would. */
