@@ -8,8 +8,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Hands this instance's write slots, one per chunk being written, to the uploads' ready chunks;
- * each slot stands for a pooled connection held from a chunk's BEGIN to its COMMIT, turn included.
+ * Hands this instance's write slots to the uploads' chunks. A chunk takes its slot before it is
+ * parsed, so that an upload waiting for one holds lines rather than parsed rows, and keeps it until
+ * it committed or rolled back; a slot stands for the pooled connection a chunk holds from its
+ * BEGIN to its COMMIT, the wait for its turn included.
  *
  * <p>A chunk written ahead of its turn holds its connection until the chunks before it committed.
  * Taken first come, first served, as the pool hands out connections, one upload's chunks written
@@ -112,7 +114,7 @@ final class WriteScheduler {
         }
     }
 
-    /** A chunk's claim on a slot: asked for once the chunk is ready, released once it ended. */
+    /** A chunk's claim on a slot: taken in chunk order, asked for when the chunk is cut, released once it ended. */
     final class Ticket {
         private final Lane lane;
         private final Sinks.Empty<Void> signal = Sinks.empty();
