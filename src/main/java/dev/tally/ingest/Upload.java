@@ -108,9 +108,9 @@ final class Upload {
     /**
      * The pipeline: lines, chunks, records, then one transaction per chunk, or one for the whole
      * upload when it is atomic or a dry run. Results come in chunk order; two chunks are parsed
-     * ahead, once they have their write slots ({@link #slotted}). Once the upload is {@linkplain #stop stopped} (which the first chunk that does not
-     * commit does too) or its body breaks off, reading ends and the partial line is dropped, and
-     * chunks not yet started are dropped. When it resumes a job, the lines its ledger holds are
+     * ahead, once they have their write slots ({@link #slotted}). Once the upload is {@linkplain
+     * #stop stopped} (which the first chunk that does not commit does too) or its body breaks off,
+     * reading ends and the partial line is dropped, and chunks not yet started are dropped. When it resumes a job, the lines its ledger holds are
      * split off but neither parsed nor written again; its chunks are numbered after the ledger's.
      */
     Flux<ChunkResult> results(UploadBody body) {
@@ -170,10 +170,10 @@ final class Upload {
     /**
      * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
      * each holding a write slot (shared by the instance's uploads, {@link WriteScheduler}), those
-     * sharing a key one after the other, committing in chunk order. A chunk is not
-     * started once the upload stopped. After a stop the chunks in flight end by themselves: they
-     * commit in turn, or roll back when a chunk before them did not commit. None is cancelled
-     * midway, so none can commit after the job ended.
+     * sharing a key one after the other, committing in chunk order. A chunk is not started once
+     * the upload stopped. After a stop the chunks in flight end by themselves: they commit in
+     * turn, or roll back when a chunk before them did not commit. None is cancelled midway, so
+     * none can commit after the job ended.
      */
     private Flux<ChunkResult> inParallel(Flux<Slotted> chunks, ChunkWriter.PerChunk perChunk) {
         KeyGate keys = new KeyGate();
