@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -17,6 +18,12 @@ import reactor.util.concurrent.Queues;
 /**
  * Cuts numbered lines into chunks at a row count, a byte budget, or once the chunk's first line
  * has waited {@code maxWait} (so a slow trickle still makes progress), whichever comes first.
+ *
+ * <p>Only the client's pace counts as waiting: the clock of the open chunk runs while a chunk is
+ * asked for, and a chunk is not cut by time while lines the client sent are queued for it. While
+ * the writes hold the chunks back (backpressure: no connection or turn free) nothing is asked for
+ * and lines are not read; a chunk then cut by time would be short only because Tally was busy,
+ * and many short chunks cost a transaction each, just when Tally is busiest.
  */
 final class Chunker {
 
@@ -69,14 +76,21 @@ final class Chunker {
                     .map(i -> TICK);
             // The end of the lines ends the ticks too. (Ticks taken until a publish of the lines ended
             // subscribed to it with unbounded demand: the whole body was read whatever was asked.)
-            return Flux.merge(PREFETCH, lines.<Object>map(line -> line).concatWith(Mono.just(END)), ticks)
+            Flux<Object> counted = lines.doOnNext(line -> cut.arrived()).map(line -> line);
+            return Flux.merge(PREFETCH, counted.concatWith(Mono.just(END)), ticks)
                     .takeWhile(item -> item != END)
                     .bufferUntil(cut::isFull)
-                    .mapNotNull(cut::chunk);
+                    .mapNotNull(cut::chunk)
+                    .doOnRequest(cut::requested)
+                    .doOnNext(chunk -> cut.emitted());
         });
     }
 
-    /** One subscription's state: what the open chunk holds, and where the next one starts. */
+    /**
+     * One subscription's state: what the open chunk holds, where the next one starts, and the
+     * chunks asked for and not yet cut. Lines and ticks come one at a time; requests come from
+     * another thread, hence the lock around what both touch.
+     */
     private static final class Cut {
         private final int maxLines;
         private final long maxBytes;
@@ -86,6 +100,10 @@ final class Chunker {
         private long openedAt;
         private int chunks;
         private long lastLine;
+        private long asked;
+        private long askedSince;
+        private long taken;
+        private final AtomicLong arrived = new AtomicLong();
         private final LongSupplier bytesRead;
         private final Scheduler clock;
 
@@ -106,15 +124,46 @@ final class Chunker {
             this.bytesRead = bytesRead;
         }
 
+        /** Downstream asks for {@code n} more chunks; the wait of the open chunk counts from the first. */
+        synchronized void requested(long n) {
+            if (asked == 0) {
+                askedSince = clock.now(TimeUnit.NANOSECONDS);
+            }
+            asked = asked + n < 0 ? Long.MAX_VALUE : asked + n;
+        }
+
+        /** A line came from the client; it may wait in the merge's queue behind a tick. */
+        void arrived() {
+            arrived.incrementAndGet();
+        }
+
+        synchronized void emitted() {
+            if (asked != Long.MAX_VALUE) {
+                asked--;
+            }
+        }
+
+        /**
+         * Whether the open chunk has waited {@code maxWait} for its client: since its first line
+         * came or since a chunk was asked for, whichever was later; a chunk is asked for now, and
+         * every line the client sent so far is in it.
+         */
+        private synchronized boolean waitedTooLong() {
+            return asked > 0
+                    && arrived.get() == taken
+                    && clock.now(TimeUnit.NANOSECONDS) - Math.max(openedAt, askedSince) >= maxWaitNanos;
+        }
+
         /** Whether the buffer ends with this item; a tick with nothing open flushes itself away. */
         boolean isFull(Object item) {
             if (item == TICK) {
-                boolean full = lines == 0 || clock.now(TimeUnit.NANOSECONDS) - openedAt >= maxWaitNanos;
+                boolean full = lines == 0 || waitedTooLong();
                 if (full) {
                     reset();
                 }
                 return full;
             }
+            taken++;
             if (lines++ == 0) {
                 openedAt = clock.now(TimeUnit.NANOSECONDS);
             }

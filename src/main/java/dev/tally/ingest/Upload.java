@@ -43,6 +43,7 @@ final class Upload {
     private final UploadContext upload;
     private final UUID id;
     private final ChunkWriter writer;
+    private final WriteScheduler.Lane slots;
     private final Consumer<LineTally> committedLines;
     private final UploadEvents events;
     private final UploadEnd jobEnd;
@@ -52,13 +53,20 @@ final class Upload {
     private volatile @Nullable JobError bodyFault;
 
     /**
+     * @param slots where its chunks get their write slots, shared with the instance's other uploads
      * @param jobRow where the job's end is recorded
      * @param committedLines told the lines that committed, for the metrics
      */
-    Upload(UploadContext upload, ChunkWriter writer, JobRow jobRow, Consumer<LineTally> committedLines) {
+    Upload(
+            UploadContext upload,
+            ChunkWriter writer,
+            WriteScheduler.Lane slots,
+            JobRow jobRow,
+            Consumer<LineTally> committedLines) {
         this.upload = upload;
         this.id = upload.id();
         this.writer = writer;
+        this.slots = slots;
         this.committedLines = committedLines;
         this.events = new UploadEvents(upload, writer instanceof ChunkWriter.OneTransaction);
         this.jobEnd = new UploadEnd(upload, jobRow, events);
@@ -100,9 +108,9 @@ final class Upload {
     /**
      * The pipeline: lines, chunks, records, then one transaction per chunk, or one for the whole
      * upload when it is atomic or a dry run. Results come in chunk order; two chunks are parsed
-     * ahead. Once the upload is {@linkplain #stop stopped} (which the first chunk that does not
-     * commit does too) or its body breaks off, reading ends and the partial line is dropped, and
-     * chunks not yet started are dropped. When it resumes a job, the lines its ledger holds are
+     * ahead, once they have their write slots ({@link #slotted}). Once the upload is {@linkplain
+     * #stop stopped} (which the first chunk that does not commit does too) or its body breaks off,
+     * reading ends and the partial line is dropped, and chunks not yet started are dropped. When it resumes a job, the lines its ledger holds are
      * split off but neither parsed nor written again; its chunks are numbered after the ledger's.
      */
     Flux<ChunkResult> results(UploadBody body) {
@@ -112,7 +120,7 @@ final class Upload {
                 upload.dataset().schema(),
                 settings.ignoreUnknownFields(),
                 settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
-        Flux<ParsedChunk> chunks = UploadLines.of(
+        Flux<LineChunk> chunks = UploadLines.of(
                         body.content(), (int) limits.maxLineBytes().toBytes(), upload.maxLines(), this::endAtFault)
                 .skipWhile(line -> line.number() <= upload.before().lastLine())
                 .takeUntilOther(stopReading.asMono())
@@ -123,44 +131,72 @@ final class Upload {
                         limits.chunkMaxWait(),
                         upload.before(),
                         body.bytesRead(),
-                        Schedulers.parallel()))
-                .flatMapSequential(
-                        chunk -> Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel()), 2, 1)
-                .onErrorResume(this::stopOnReadFailure);
+                        Schedulers.parallel()));
         return switch (writer) {
-            case ChunkWriter.PerChunk perChunk -> inParallel(chunks, perChunk);
+            case ChunkWriter.PerChunk perChunk ->
+                inParallel(
+                        chunks.flatMapSequential(chunk -> slotted(chunk, parser), 2, 1)
+                                .onErrorResume(this::stopOnReadFailure),
+                        perChunk);
             case ChunkWriter.OneTransaction one ->
                 one.write(
-                        chunks.takeWhile(chunk -> stopped.get() == null),
+                        chunks.flatMapSequential(chunk -> parsed(chunk, parser), 2, 1)
+                                .onErrorResume(this::stopOnReadFailure)
+                                .takeWhile(chunk -> stopped.get() == null),
                         () -> stopped.get() != null || bodyFault != null);
         };
     }
 
+    /** A parsed chunk holding its write slot, released once the chunk ended however it ended. */
+    private record Slotted(ParsedChunk chunk, WriteScheduler.Ticket ticket) {}
+
+    /**
+     * The chunk parsed once it has its write slot: an upload waiting for one holds its chunks as
+     * lines, not as parsed rows, which with many uploads at once is most of the heap.
+     */
+    private Mono<Slotted> slotted(LineChunk chunk, RecordParser parser) {
+        WriteScheduler.Ticket ticket = slots.ticket(); // in chunk order
+        return ticket.slot()
+                .then(parsed(chunk, parser))
+                .map(parsed -> new Slotted(parsed, ticket))
+                .doOnCancel(ticket::release)
+                .doOnError(failure -> ticket.release());
+    }
+
+    private Mono<ParsedChunk> parsed(LineChunk chunk, RecordParser parser) {
+        return Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel());
+    }
+
     /**
      * Dispatch, then one transaction per chunk: at most {@code writeConcurrency} chunks in flight,
-     * those sharing a key one after the other, committing in chunk order. A chunk is not started
-     * once the upload stopped. After a stop the chunks in flight end by themselves: they commit in
+     * each holding a write slot (shared by the instance's uploads, {@link WriteScheduler}), those
+     * sharing a key one after the other, committing in chunk order. A chunk is not started once
+     * the upload stopped. After a stop the chunks in flight end by themselves: they commit in
      * turn, or roll back when a chunk before them did not commit. None is cancelled midway, so
      * none can commit after the job ended.
      */
-    private Flux<ChunkResult> inParallel(Flux<ParsedChunk> chunks, ChunkWriter.PerChunk perChunk) {
+    private Flux<ChunkResult> inParallel(Flux<Slotted> chunks, ChunkWriter.PerChunk perChunk) {
         KeyGate keys = new KeyGate();
         Turn.Sequence turns = new Turn.Sequence(upload.before().totals());
         return chunks.flatMapSequential(
-                chunk -> {
-                    Turn turn = turns.next();
-                    KeyGate.Claim claim = keys.claim(chunk.keys());
-                    return claim.ready()
-                            .then(Mono.defer(() -> stopped.get() == null
-                                    ? perChunk.write(chunk, turn)
-                                    : Mono.just(new ChunkResult.Dropped(chunk.number()))))
-                            .doFinally(signal -> {
-                                turn.stopped(); // unless it committed, no later chunk may
-                                keys.release(claim);
-                            });
-                },
-                upload.limits().writeConcurrency(),
-                1);
+                        slotted -> {
+                            ParsedChunk chunk = slotted.chunk();
+                            Turn turn = turns.next();
+                            KeyGate.Claim claim = keys.claim(chunk.keys());
+                            return claim.ready()
+                                    .then(Mono.defer(() -> stopped.get() == null
+                                            ? perChunk.write(chunk, turn)
+                                            : Mono.just(new ChunkResult.Dropped(chunk.number()))))
+                                    .doFinally(signal -> {
+                                        turn.stopped(); // unless it committed, no later chunk may
+                                        slotted.ticket().release();
+                                        keys.release(claim);
+                                    });
+                        },
+                        upload.limits().writeConcurrency(),
+                        1)
+                // A chunk dropped from a queue on cancel frees its slot too.
+                .doOnDiscard(Slotted.class, slotted -> slotted.ticket().release());
     }
 
     private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
@@ -183,7 +219,7 @@ final class Upload {
     }
 
     /** Reading or parsing failed: nothing more is read, the chunks in flight still end in turn. */
-    private Flux<ParsedChunk> stopOnReadFailure(Throwable failure) {
+    private <T> Flux<T> stopOnReadFailure(Throwable failure) {
         if (failure instanceof UploadLines.ClientGone) {
             stop(JobStatus.ABORTED, null);
         } else if (failure instanceof IdleClient.Idle idle) {

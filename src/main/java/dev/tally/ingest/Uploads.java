@@ -60,6 +60,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
     private final DatabaseRetry answers;
     private final IngestMetrics metrics;
     private final Admissions admissions;
+    private final WriteScheduler writeSlots;
     private final long maxLinesPerUpload;
     private final Map<UUID, Upload> running = new ConcurrentHashMap<>();
 
@@ -81,6 +82,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
         this.limits = properties.ingest();
         this.answers = new DatabaseRetry(limits.databaseRetry(), limits.databaseWait());
         this.admissions = new Admissions(properties.limits());
+        this.writeSlots = new WriteScheduler(limits.writeSlots());
         this.maxLinesPerUpload = properties.limits().maxLinesPerUpload();
     }
 
@@ -164,7 +166,7 @@ class Uploads implements SmartLifecycle, RunningUploads {
         IngestMetrics.DatasetMeters meters = metrics.of(upload.dataset().name());
         ChunkWriter writer = ChunkWriter.of(new ChunkWriter.Context(
                 connections, upload.dataset().schema(), upload.id(), upload.settings(), limits, json, meters));
-        Upload running = new Upload(upload, writer, jobs::finish, meters::committed);
+        Upload running = new Upload(upload, writer, writeSlots.lane(), jobs::finish, meters::committed);
         admit(running, slot);
         return running.start(createJob, body);
     }

@@ -65,6 +65,9 @@ public record TallyProperties(
      *     from the pool, its upsert statements, its ledger row, its COMMIT or ROLLBACK; a wait longer
      *     than this is given up as if the connection were lost (cancelled on the server, the
      *     connection closed) and tried again within {@code databaseRetry}
+     * @param writeSlots chunks written at once on this instance, all uploads together, each on a
+     *     pooled connection from its BEGIN to its COMMIT; kept below the pool's size, which the
+     *     rest of Tally (jobs, events, atomic uploads) shares
      */
     public record Ingest(
             @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
@@ -75,7 +78,8 @@ public record TallyProperties(
             @NotNull @DefaultValue("1MB") DataSize maxLineBytes,
             @Min(0) @DefaultValue("100") int maxRowsPerEvent,
             @NotNull @DefaultValue("30s") Duration databaseRetry,
-            @NotNull @DefaultValue("10s") Duration databaseWait) {
+            @NotNull @DefaultValue("10s") Duration databaseWait,
+            @Min(1) @Max(256) @DefaultValue("10") int writeSlots) {
 
         /** Validated: a zero wait would give up every statement at once. */
         @AssertTrue(message = "tally.ingest.database-wait must be positive")

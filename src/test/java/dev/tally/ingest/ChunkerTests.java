@@ -64,6 +64,57 @@ class ChunkerTests {
                 .verify(Duration.ofSeconds(5));
     }
 
+    /**
+     * A fast client while the writes hold the chunks back: a chunk asked for a second after the one
+     * before still has its full size, however many ticks passed meanwhile.
+     */
+    @Test
+    void aChunkHeldBackByTheWritesIsNotCutByTime() {
+        // Hidden, as a network body is: a source Reactor can fuse with would be read on its own terms.
+        Flux<Line> fast = Flux.range(1, 100).map(i -> text(i, "x")).hide();
+
+        StepVerifier.withVirtualTime(() -> Chunker.chunks(fast, 10, 1_000_000, Duration.ofMillis(100)), 1)
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 10, 10))
+                .expectNoEvent(Duration.ofSeconds(1))
+                .thenRequest(3)
+                .assertNext(chunk -> assertChunk(chunk, 2, 11, 20, 10))
+                .assertNext(chunk -> assertChunk(chunk, 3, 21, 30, 10))
+                .assertNext(chunk -> assertChunk(chunk, 4, 31, 40, 10))
+                .expectNoEvent(Duration.ofSeconds(1))
+                .thenRequest(Long.MAX_VALUE)
+                .expectNextCount(6)
+                .verifyComplete();
+    }
+
+    /**
+     * A slow client while the writes hold the chunks back: its chunk's wait counts from when a chunk
+     * is asked for, not from its first line, read before that.
+     */
+    @Test
+    void aSlowTrickleWaitsTheLimitFromWhenAChunkIsAskedFor() {
+        Sinks.Many<Line> trickle = Sinks.many().unicast().onBackpressureBuffer();
+
+        StepVerifier.withVirtualTime(() -> Chunker.chunks(trickle.asFlux(), 2, 1_000_000, Duration.ofMillis(100)), 1)
+                .expectSubscription()
+                .then(() -> {
+                    trickle.tryEmitNext(text(1, "a"));
+                    trickle.tryEmitNext(text(2, "b"));
+                    trickle.tryEmitNext(text(3, "c"));
+                })
+                .assertNext(chunk -> assertChunk(chunk, 1, 1, 2, 2))
+                // Line 3 opens the next chunk, which nobody asks for during a second.
+                .expectNoEvent(Duration.ofSeconds(1))
+                .thenRequest(1)
+                // Ticks every 50 ms: at 1,050 ms it has waited 50 ms since asked for, at 1,100 ms 100 ms.
+                .expectNoEvent(Duration.ofMillis(99))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(chunk -> assertChunk(chunk, 2, 3, 3, 1))
+                .then(trickle::tryEmitComplete)
+                .thenRequest(1)
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+    }
+
     @Test
     void aResumedUploadsChunksContinueTheLedgers() {
         Flux<Line> linesAfterTheLedger = Flux.just(text(9, "a"), text(10, "b"), text(12, "c"));

@@ -45,6 +45,7 @@ import org.springframework.util.unit.DataSize;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** The upload pipeline against writers that stand in for the database: order, demand, cancel and failure. */
@@ -85,6 +86,26 @@ class UploadTests {
 
         assertThat(writer.committedInOrder).containsExactly(1, 2, 3);
         assertThat(finished).containsExactly(new Finish(JobStatus.COMPLETED, null));
+    }
+
+    /**
+     * A fast client and slow writes: chunks wait for a writer far longer than chunk-max-wait, and
+     * still each has chunkSize lines, since only the client's pace cuts a chunk by time.
+     */
+    @Test
+    void chunksHeldBackBySlowWritesKeepTheirFullSize() {
+        Committing writer = new Committing(chunk -> Duration.ofMillis(150));
+
+        StepVerifier.create(upload(writer, false, Duration.ofMillis(20)).start(Mono.empty(), asyncBody(400)))
+                .assertNext(event -> assertThat(event).isInstanceOf(JobEvent.Started.class))
+                .recordWith(ArrayList::new)
+                .thenConsumeWhile(JobEvent.ChunksCommitted.class::isInstance)
+                .consumeRecordedWith(chunks -> assertChunks(chunks, 40, 400))
+                .assertNext(event -> assertEnded(event, JobStatus.COMPLETED, 400, 40))
+                .expectComplete()
+                .verify(TIMEOUT);
+
+        assertThat(writer.sizes).hasSize(40).containsOnly(10);
     }
 
     @Test
@@ -214,20 +235,25 @@ class UploadTests {
     }
 
     private Upload upload(ChunkWriter writer, boolean atomic) {
+        return upload(writer, atomic, Duration.ofSeconds(10));
+    }
+
+    private Upload upload(ChunkWriter writer, boolean atomic, Duration chunkMaxWait) {
         JobSettings settings = new JobSettings("t", ConflictPolicy.UPDATE, 10, null, atomic, false, false, null);
         TallyProperties.Ingest limits = new TallyProperties.Ingest(
                 10,
                 DataSize.ofMegabytes(8),
-                Duration.ofSeconds(10),
+                chunkMaxWait,
                 4,
                 Duration.ofSeconds(2),
                 DataSize.ofMegabytes(1),
                 100,
                 Duration.ofSeconds(1),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                10);
         UploadContext context = new UploadContext(
                 job, new Dataset("t", SCHEMA), settings, limits, Instant.now(), null, JobProgress.NONE, 1_000_000);
-        return new Upload(context, writer, this::finish, lines -> {});
+        return new Upload(context, writer, new WriteScheduler(10).lane(), this::finish, lines -> {});
     }
 
     /** The job row answers the totals the writer committed, as the ledger would. */
@@ -249,6 +275,12 @@ class UploadTests {
                 .doOnCancel(() -> bodyCancelled.set(true))
                 .hide();
         return new UploadBody(content, null, bodyLines::get);
+    }
+
+    /** The same lines, delivered on another thread in small batches, as a network body is. */
+    private UploadBody asyncBody(int lines) {
+        UploadBody body = body(lines);
+        return new UploadBody(body.content().publishOn(Schedulers.boundedElastic(), 8), null, bodyLines::get);
     }
 
     private ChunkRecord record(ParsedChunk chunk) {
@@ -304,6 +336,7 @@ class UploadTests {
     private final class Committing implements ChunkWriter.PerChunk {
         private final Function<ParsedChunk, Duration> delay;
         private final List<Integer> committedInOrder = Collections.synchronizedList(new ArrayList<>());
+        private final List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
         private int failing = -1;
         private JobError failure;
 
@@ -323,6 +356,7 @@ class UploadTests {
                 return Mono.just(new ChunkResult.Stopped(chunk.number(), failure));
             }
             ChunkRecord record = record(chunk);
+            sizes.add(chunk.rows().size() + chunk.rejects().size());
             return Mono.delay(delay.apply(chunk))
                     .then(turn.previous())
                     .map(before -> {
