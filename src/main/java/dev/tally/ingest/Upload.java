@@ -1,13 +1,10 @@
 package dev.tally.ingest;
 
-import dev.tally.dataset.ConflictPolicy;
 import dev.tally.events.Follow;
 import dev.tally.events.JobEvent;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.JobError;
 import dev.tally.job.JobStatus;
-import dev.tally.record.ParsedLine;
-import dev.tally.record.RecordParser;
 import dev.tally.system.JobLog;
 import dev.tally.upsert.ChunkResult;
 import dev.tally.upsert.ChunkWriter;
@@ -16,8 +13,6 @@ import dev.tally.upsert.SqlError;
 import dev.tally.upsert.Turn;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,10 +111,7 @@ final class Upload {
     Flux<ChunkResult> results(UploadBody body) {
         var settings = upload.settings();
         var limits = upload.limits();
-        RecordParser parser = new RecordParser(
-                upload.dataset().schema(),
-                settings.ignoreUnknownFields(),
-                settings.onConflict() == ConflictPolicy.UPDATE_IF_NEWER);
+        ChunkParsing parser = new ChunkParsing(upload, writer instanceof ChunkWriter.PerChunk);
         Flux<LineChunk> chunks = UploadLines.of(
                         body.content(), (int) limits.maxLineBytes().toBytes(), upload.maxLines(), this::endAtFault)
                 .skipWhile(line -> line.number() <= upload.before().lastLine())
@@ -140,7 +132,7 @@ final class Upload {
                         perChunk);
             case ChunkWriter.OneTransaction one ->
                 one.write(
-                        chunks.flatMapSequential(chunk -> parsed(chunk, parser), 2, 1)
+                        chunks.flatMapSequential(parser::parsed, 2, 1)
                                 .onErrorResume(this::stopOnReadFailure)
                                 .takeWhile(chunk -> stopped.get() == null),
                         () -> stopped.get() != null || bodyFault != null);
@@ -154,17 +146,13 @@ final class Upload {
      * The chunk parsed once it has its write slot: an upload waiting for one holds its chunks as
      * lines, not as parsed rows, which with many uploads at once is most of the heap.
      */
-    private Mono<Slotted> slotted(LineChunk chunk, RecordParser parser) {
+    private Mono<Slotted> slotted(LineChunk chunk, ChunkParsing parser) {
         WriteScheduler.Ticket ticket = slots.ticket(); // in chunk order
         return ticket.slot()
-                .then(parsed(chunk, parser))
+                .then(parser.parsed(chunk))
                 .map(parsed -> new Slotted(parsed, ticket))
                 .doOnCancel(ticket::release)
                 .doOnError(failure -> ticket.release());
-    }
-
-    private Mono<ParsedChunk> parsed(LineChunk chunk, RecordParser parser) {
-        return Mono.fromCallable(() -> parse(chunk, parser)).subscribeOn(Schedulers.parallel());
     }
 
     /**
@@ -197,20 +185,6 @@ final class Upload {
                         1)
                 // A chunk dropped from a queue on cancel frees its slot too.
                 .doOnDiscard(Slotted.class, slotted -> slotted.ticket().release());
-    }
-
-    private ParsedChunk parse(LineChunk chunk, RecordParser parser) {
-        List<ParsedLine> parsed = new ArrayList<>(chunk.lines().size());
-        chunk.lines().forEach(line -> parsed.add(parser.parse(line)));
-        return ParsedChunk.of(
-                chunk.number(),
-                chunk.firstLine(),
-                chunk.lastLine(),
-                chunk.bytesRead(),
-                parsed,
-                writer instanceof ChunkWriter.PerChunk
-                        ? upload.dataset().schema().uniqueIndexes()
-                        : List.of());
     }
 
     /** The body ended at a fault of its own: the lines before it are written like any others; then the job fails. */
