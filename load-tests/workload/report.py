@@ -61,6 +61,10 @@ def git_commit():
     return head + (" (with uncommitted changes)" if dirty else "")
 
 
+def per_million(seconds, n):
+    return None if seconds is None or not n else seconds * 1_000_000 / n
+
+
 def summarize(name, rounds_data, by_name, xmx):
     """One table row for a scenario from its per-round measurements."""
     t = [r["tally"] for r in rounds_data]
@@ -78,6 +82,9 @@ def summarize(name, rounds_data, by_name, xmx):
          "tally_b2": median(ratio(r["tally"]["rows_per_s"], r["B2"]["rows_per_s"]) for r in rounds_data if r.get("B2")),
          "peak_rss_mb": max((x["peak_rss_mb"] for x in t if x["peak_rss_mb"] is not None), default=None),
          "first_event": median(x["first_chunk"] for x in t),
+         # CPU seconds per million lines: Tally's JVM, and the PostgreSQL backends serving it
+         "jvm_cpu_1m": median(per_million(x.get("jvm_cpu_s"), x["n"]) for x in t),
+         "pg_cpu_1m": median(per_million(x.get("pg_cpu_s"), x["n"]) for x in t),
          "new_row_versions": max((x["new_row_versions"] for x in t if x.get("new_row_versions") is not None),
                                  default=None) if name == "S4" else None,
          "counts_ok": bool(t) and all(x["totals_ok"] for x in t) and all(x["counts_ok"] for x in b0 + b1 + b2),
@@ -124,8 +131,8 @@ def targets_text(ts):
 
 RESULT_COLUMNS = ("scenario", "Tally rows/s (median)", "B0 rows/s", "B1 rows/s", "B2 rows/s", "Tally/B0",
                   "Tally/B1", "Tally/B2",
-                  "Tally peak RSS MB", "first event s", "new row versions (S4)", "counts OK", "table OK",
-                  "targets")
+                  "Tally peak RSS MB", "first event s", "JVM CPU-s /1M lines", "PostgreSQL CPU-s /1M lines",
+                  "new row versions (S4)", "counts OK", "table OK", "targets")
 
 
 def result_cells(s):
@@ -133,7 +140,8 @@ def result_cells(s):
     return [s["scenario"], fmt(s["tally_rps"], ",.0f"), fmt(s["b0_rps"], ",.0f"), fmt(s["b1_rps"], ",.0f"),
             fmt(s["b2_rps"], ",.0f"), fmt(s["tally_b0"], ".2f"), fmt(s["tally_b1"], ".2f"),
             fmt(s["tally_b2"], ".2f"), fmt(s["peak_rss_mb"], ".0f"),
-            fmt(s["first_event"], ".3f"), fmt(s["new_row_versions"], "d"), ok(s["counts_ok"]),
+            fmt(s["first_event"], ".3f"), fmt(s["jvm_cpu_1m"], ".2f"), fmt(s["pg_cpu_1m"], ".2f"),
+            fmt(s["new_row_versions"], "d"), ok(s["counts_ok"]),
             ok(s["table_ok"]), targets_text(s["targets"])]
 
 

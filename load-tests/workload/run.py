@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from .common import TOTAL_KEYS, log
+from .cpu import CpuMeter
 from .data import ensure_upload, expectation
 from .db import (
     DbError, compare_blocks, count_new_row_versions, differing_rows, prepare_table, snapshot_row_versions,
@@ -32,8 +33,11 @@ def run_scenario(name, args, data_dir, row_versions=False):
     rss = RssPoller(args.pid) if args.pid else None
     if rss:
         rss.start()
+    cpu = CpuMeter(args.pid, args.db) if args.pid else None
     res = upload(args.url, args.token, path, sc.policy, args.timeout, args.chunk_size, rss,
                  rss_mark=sc.n if name == "M10" else None)
+    if cpu:
+        row.update(cpu.stop())
     if rss:
         row["peak_rss_mb"] = rss.stop() / 1024
         if name == "M10":
