@@ -4,12 +4,16 @@ import random
 import threading
 import time
 
-KINDS = ["terminate_backends", "pg_restart_fast", "kill9_instance"]  # the default draw
+from subscribers import Follower
+
+# The default draw. Besides these, each uploader resets some of its own connections (--client-resets).
+KINDS = ["terminate_backends", "pg_restart_fast", "pg_restart_immediate", "kill9_instance", "cancel_job",
+         "stalled_subscriber"]
 # Also available with --faults: pg_outage_long
 
 
 class Nemesis(threading.Thread):
-    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS):
+    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS, read_timeout=90):
         super().__init__(name="nemesis", daemon=True)
         self.pg = pg
         self.cluster = cluster
@@ -21,6 +25,8 @@ class Nemesis(threading.Thread):
         self.kinds = kinds
         self.counts = {kind: 0 for kind in kinds}
         self.errors = []
+        self.read_timeout = read_timeout
+        self.followers = []
 
     def run(self):
         time.sleep(max(0.0, self.start_at - time.time()))
@@ -49,6 +55,44 @@ class Nemesis(threading.Thread):
         time.sleep(self.rnd.uniform(0.5, 3.0))
         self.pg.start()
         self.history.record("fault_end", fault="pg_restart_fast", phase="started")
+
+    def pg_restart_immediate(self, _victim):
+        """No shutdown checkpoint, clients cut without a goodbye: the server recovers from its WAL on start."""
+        self.history.record("fault", fault="pg_restart_immediate", phase="stop")
+        self.pg.stop("immediate")
+        time.sleep(self.rnd.uniform(0.5, 3.0))
+        self.pg.start()
+        self.history.record("fault_end", fault="pg_restart_immediate", phase="started")
+
+    def running_job(self, victim):
+        jobs = self.cluster.instances[victim].get_json("/v1/jobs?status=running&limit=100")["jobs"]
+        return self.rnd.choice(jobs)["job"] if jobs else None
+
+    def runner(self, job, default):
+        """The instance the job's latest attempt went to, from the history."""
+        names = [instance.name for instance in self.cluster.instances]
+        for _, record in reversed(self.history.records):
+            if record["kind"] == "event" and record["event"].get("job") == job:
+                return names.index(record["instance"])
+        return default
+
+    def cancel_job(self, victim):
+        """DELETE of a running job, sent to either instance: it ends cancelled; its committed chunks stay."""
+        job = self.running_job(victim)
+        target = self.cluster.instances[self.rnd.randrange(len(self.cluster.instances))]
+        status = target.delete(f"/v1/jobs/{job}") if job else None
+        self.history.record("fault", fault="cancel_job", job=job, instance=target.name, status=status)
+
+    def stalled_subscriber(self, victim):
+        """A follower on the other instance that reads nothing for 5-25 s, then reads to the end."""
+        job = self.running_job(victim)
+        other = self.cluster.instances[(self.runner(job, victim) + 1) % len(self.cluster.instances)]
+        pause = round(self.rnd.uniform(5, 25), 1)
+        self.history.record("fault", fault="stalled_subscriber", job=job, instance=other.name, pause=pause)
+        if job:
+            follower = Follower(self.history, other, job, pause, self.read_timeout)
+            follower.start()
+            self.followers.append(follower)
 
     def pg_outage_long(self, _victim):
         """Down longer than tally.ingest.database-retry (30s): jobs fail database_unavailable and are resumed."""

@@ -97,6 +97,29 @@ class Instance:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             return json.loads(answer.read())
 
+    def delete(self, path, timeout=10):
+        """DELETE; returns the status (202 cancelled, 409 already ended, 404 unknown)."""
+        request = urllib.request.Request(self.base + path, method="DELETE",
+                                         headers={"Authorization": f"Bearer {TOKEN}"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def rss_kib(self):
+        """VmRSS of the running process, from /proc, or None."""
+        if not self.process or self.process.poll() is not None:
+            return None
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
 
 class Cluster:
     """Two (or more) instances on one database, each running its own copy of the jar."""

@@ -1,12 +1,22 @@
 """A private PostgreSQL for one chaos run: its own data directory, port and socket, never the shared server."""
 
+import glob
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
 
-BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def newest_bin():
+    """PG_BIN, else the newest of Debian's /usr/lib/postgresql/<version>/bin that has initdb."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
+    return os.environ.get("PG_BIN") or (os.path.dirname(found[-1]) if found else "/usr/lib/postgresql/15/bin")
+
+
+BIN = newest_bin()
 
 
 class PrivatePostgres:
