@@ -134,11 +134,16 @@ public sealed interface SqlError {
         return of(failure) instanceof ConnectionLost;
     }
 
-    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
+    /**
+     * A job error for an unexpected failure, with its SQLSTATE when the database raised it. A lost
+     * connection is {@code database_unavailable}, as when the retry budget runs out: an upload in
+     * one transaction cannot write its chunks again on another connection, and its rollback kept
+     * nothing, so the same upload sent again under its Idempotency-Key resumes the job.
+     */
     static JobError jobError(String where, Throwable failure) {
         if (failure instanceof R2dbcException database) {
             return new JobError(
-                    "db_error",
+                    isConnectionLost(failure) ? DatabaseRetry.DatabaseGone.CODE : "db_error",
                     "%s: %s [SQLSTATE %s]".formatted(where, database.getMessage(), database.getSqlState()),
                     null);
         }
