@@ -28,8 +28,9 @@ class PrivatePostgres:
         self.root = tempfile.mkdtemp(prefix="tally-chaos-pg-")
         self.data = os.path.join(self.root, "data")
         self.log = os.path.join(self.root, "postgres.log")
-        account = pwd.getpwnam(owner)
-        os.chown(self.root, account.pw_uid, account.pw_gid)
+        if os.geteuid() == 0:  # otherwise the server runs as the current user, who owns the directory already
+            account = pwd.getpwnam(owner)
+            os.chown(self.root, account.pw_uid, account.pw_gid)
         os.chmod(self.root, 0o755)
 
     def _as_owner(self, *args, check=True):
