@@ -1,6 +1,8 @@
 """The invariants on jobs, ledger and tables, checked after the run; each violation cites history lines."""
 
+import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 
 from health import Health
 from model import COUNTS, failed_chunk_start, simulate
@@ -18,7 +20,13 @@ class Checker:
         self.violations = []  # (invariant, detail, history lines)
 
     def lines_for(self, key):
-        return [line for line, record in self.history.records if record.get("key") == key][:6]
+        """The first history lines that name this Idempotency-Key (indexed once: the history is long)."""
+        if getattr(self, "_by_key", None) is None or self._indexed != len(self.history.records):
+            self._by_key, self._indexed = {}, len(self.history.records)
+            for line, record in self.history.records:
+                if "key" in record:
+                    self._by_key.setdefault(record["key"], []).append(line)
+        return self._by_key.get(key, [])[:6]
 
     def check(self, invariant, ok, detail="", lines=()):
         self.checked[invariant] = self.checked.get(invariant, 0) + 1
@@ -28,12 +36,13 @@ class Checker:
     def run(self):
         self.no_job_running()
         self.jobs, self.chunks = self.ledger()
-        self.ledger_is_a_prefix()
-        self.totals_agree()
-        self.tables_match_model()
-        self.followers_agree()
-        self.no_stall_or_give_up()
-        Health(self).run()
+        health = Health(self)
+        for step in (self.ledger_is_a_prefix, self.row_log_agrees, self.totals_agree, self.tables_match_model, self.followers_agree,
+                     self.no_stall_or_give_up, health.rss_flat, health.no_unattributed_error,
+                     health.sessions_back_to_idle, health.no_prepared_transaction):
+            began = time.time()
+            step()
+            self.history.record("checked", step=step.__name__, seconds=round(time.time() - began, 2))
         return self.violations
 
     def no_job_running(self):
@@ -67,36 +76,53 @@ class Checker:
             self.check("a job's ledger covers lines 1..n without gap or overlap", contiguous,
                        f"job {job}: {spans}", self.lines_for(self.jobs.get(job, {}).get("key")))
 
+    def row_log_agrees(self):
+        """Each job's row log holds exactly as many skipped and rejected lines as its ledger counts."""
+        logged = {}
+        for job, outcome, count in self.pg.sql("SELECT job_id, outcome, count(*) FROM tally.row_log GROUP BY 1, 2"):
+            logged.setdefault(job, {})[outcome] = int(count)
+        for job, row in self.jobs.items():
+            if row["status"] == "running":
+                continue
+            sums = self.sums(job)
+            ledger = {"skipped": sums[COUNTS.index("skipped")], "rejected": sums[COUNTS.index("rejected")]}
+            rows = {outcome: logged.get(job, {}).get(outcome, 0) for outcome in ledger}
+            self.check("row log = the ledger's skipped and rejected lines", rows == ledger,
+                       f"job {job}: row log {rows} ledger {ledger}", self.lines_for(row["key"]))
+
     def totals_agree(self):
         for job, row in self.jobs.items():
             if row["status"] != "running":
                 self.check("job row totals = sum of its ledger", row["totals"] == self.sums(job),
                            f"job {job} ({row['status']}): row {row['totals']} ledger {self.sums(job)}",
                            self.lines_for(row["key"]))
-        for uploader in self.uploaders:
-            for upload, final in uploader.uploads:
-                if final is None:
-                    continue
-                job = final["job"]
-                event = [final["totals"][n] for n in COUNTS]
-                try:
-                    document = self.cluster.instances[0].get_json(f"/v1/jobs/{job}")
-                    doc = [document["totals"][n] for n in COUNTS]
-                except (OSError, urllib.error.URLError, KeyError) as error:
-                    doc = repr(error)
-                sums = self.sums(job) if job in self.jobs else None
-                if upload.mode == "atomic" and final["status"] != "completed":
-                    # Rolled back: the job keeps nothing, only the events told what it had done.
-                    self.check("a rolled-back atomic job keeps zero totals and no ledger", doc == sums == ZERO,
-                               f"job {job}: document {doc} ledger {sums}", self.lines_for(upload.key))
-                else:
-                    self.check("final event totals = job document = ledger sum", event == doc == sums,
-                               f"job {job}: event {event} document {doc} ledger {sums}", self.lines_for(upload.key))
-                if upload.mode != "plain" and final["status"] == "completed":
-                    self.check("final event's committed: true for atomic, false for dryRun",
-                               final.get("committed") is (upload.mode == "atomic"),
-                               f"job {job} ({upload.mode}): committed {final.get('committed')}",
-                               self.lines_for(upload.key))
+        ended = [(upload, final) for uploader in self.uploaders for upload, final in uploader.uploads if final]
+        with ThreadPoolExecutor(8) as pool:  # thousands of GETs: eight at a time
+            documents = list(pool.map(self.document, [final["job"] for _, final in ended]))
+        for (upload, final), doc in zip(ended, documents):
+            job = final["job"]
+            event = [final["totals"][n] for n in COUNTS]
+            sums = self.sums(job) if job in self.jobs else None
+            if upload.mode == "atomic" and final["status"] != "completed":
+                # Rolled back: the job keeps nothing, only the events told what it had done.
+                self.check("a rolled-back atomic job keeps zero totals and no ledger", doc == sums == ZERO,
+                           f"job {job}: document {doc} ledger {sums}", self.lines_for(upload.key))
+            else:
+                self.check("final event totals = job document = ledger sum", event == doc == sums,
+                           f"job {job}: event {event} document {doc} ledger {sums}", self.lines_for(upload.key))
+            if upload.mode != "plain" and final["status"] == "completed":
+                self.check("final event's committed: true for atomic, false for dryRun",
+                           final.get("committed") is (upload.mode == "atomic"),
+                           f"job {job} ({upload.mode}): committed {final.get('committed')}",
+                           self.lines_for(upload.key))
+
+    def document(self, job):
+        """GET /v1/jobs/{id}'s totals, or the error that answered instead."""
+        try:
+            document = self.cluster.instances[0].get_json(f"/v1/jobs/{job}")
+            return [document["totals"][n] for n in COUNTS]
+        except (OSError, urllib.error.URLError, KeyError) as error:
+            return repr(error)
 
     def tables_match_model(self):
         """Replays each uploader's uploads one line at a time, in order, and compares totals and rows."""

@@ -63,12 +63,6 @@ class Health:
         self.pg = checker.pg
         self.cluster = checker.cluster
 
-    def run(self):
-        self.rss_flat()
-        self.no_unattributed_error()
-        self.sessions_back_to_idle()
-        self.no_prepared_transaction()
-
     def rss_flat(self):
         by_pid = {}
         for line, record in self.history.records:
