@@ -6,6 +6,7 @@ Run from the repository's root: `python3 load-tests/chaos/chaos.py --duration 60
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -51,6 +52,10 @@ def arguments():
 
 def main():
     args = arguments()
+    # Stopped from outside (SIGTERM, or SIGINT even when started in the background), the run still removes
+    # its database and instances.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     history = History(args.history)
     pg = PrivatePostgres(args.pg_port)
     cluster = None

@@ -5,7 +5,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 from health import Health
-from model import COUNTS, failed_chunk_start, simulate
+from model import COUNTS, simulate
 
 ZERO = [0] * len(COUNTS)
 
@@ -162,13 +162,13 @@ class Checker:
         if status == "failed" and error.get("code") == "key_exists":
             self.check("an upload ends as the model says (completed or key_exists)", error.get("line") == fail_line,
                        f"{upload.key}: failed at line {error.get('line')}, model {fail_line}", lines)
-            if upload.mode == "plain":
-                kept = self.prefix(job)
-                self.check("a failed upload keeps exactly the chunks before its failing line",
-                           fail_line is not None and kept < fail_line <= kept + upload.chunk_size,
-                           f"{upload.key}: ledger up to line {kept}, failing line {fail_line}", lines)
-            else:
-                kept = failed_chunk_start(fail_line or 1, upload.chunk_size)
+            # Chunks close at chunkSize lines or when the body pauses (chunk-max-wait), so where the chunk before
+            # the failing one ended is read: from the ledger, or, for an atomic upload that kept none, from the
+            # chunk events of the attempt that failed.
+            kept = final.get("written_to_line", 0) if upload.mode == "atomic" else self.prefix(job)
+            self.check("a failed upload keeps (or reports) exactly the chunks before its failing line",
+                       fail_line is not None and kept < fail_line <= kept + upload.chunk_size,
+                       f"{upload.key}: chunks up to line {kept}, failing line {fail_line}", lines)
             expected, after, _ = simulate(upload, state, upto=kept)
             return expected, after
         if status != "cancelled":

@@ -35,7 +35,3 @@ def simulate(upload, state, upto=None):
             state[line.key] = (line.name, line.version)
     return counts, state, fail_line
 
-
-def failed_chunk_start(fail_line, chunk_size):
-    """The lines committed before the chunk holding `fail_line`, when chunks were cut from line 1 on."""
-    return ((fail_line - 1) // chunk_size) * chunk_size

@@ -167,7 +167,7 @@ class Uploader(threading.Thread):
         cut_events = self.rnd.randint(1, 4) if self.client_resets <= draw < 2 * self.client_resets else None
         self.history.record("request", **base, policy=upload.policy, mode=upload.mode,
                             cut_body_at_piece=cut_body, cut_response_after_events=cut_events)
-        final, job, last_event, seen = None, None, time.time(), 0
+        final, job, last_event, seen, written = None, None, time.time(), 0, 0
         connection = http.client.HTTPConnection("localhost", instance.port, timeout=self.read_timeout)
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-ndjson",
                    "Accept": "application/x-ndjson", "Idempotency-Key": upload.key}
@@ -189,8 +189,10 @@ class Uploader(threading.Thread):
                 job = event.get("job", job)
                 self.history.record("event", **base, event=event)
                 seen += 1
+                if event.get("event") == "chunk":
+                    written = max(written, event.get("lines", {}).get("last", 0))
                 if event.get("event") in FINAL:
-                    final = event
+                    final = dict(event, written_to_line=written)  # the checker's, for atomic uploads
                 elif seen == cut_events:
                     reset(connection)
                     raise Cut("mid-response")
