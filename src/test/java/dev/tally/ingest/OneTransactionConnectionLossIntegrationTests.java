@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
@@ -23,21 +23,26 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * An upload in one transaction ({@code atomic=true}, {@code dryRun=true}) whose connection the
- * database ends mid-upload (the chaos run met it with PostgreSQL restarts): its transaction is
- * gone, so the job fails, but with {@code database_unavailable}, and the same upload sent again
- * under its Idempotency-Key is written whole, rather than answered with the failure forever.
+ * database ends mid-upload, or after its last chunk, before its commit or rollback (the chaos run
+ * met both with PostgreSQL restarts): its transaction is gone, so the job fails, but with {@code
+ * database_unavailable}, and the same upload sent again under its Idempotency-Key is written whole,
+ * rather than answered with the failure forever.
  */
 class OneTransactionConnectionLossIntegrationTests extends ServiceIntegrationTest {
 
     private static final String BODY = "{\"id\":1,\"label\":\"one\"}\n{\"id\":2,\"label\":\"two\"}\n";
 
-    @ParameterizedTest
-    @ValueSource(strings = {"atomic", "dryRun"})
-    void aLostConnectionFailsTheJobAsDatabaseUnavailableAndTheResendIsWrittenWhole(String mode) throws Exception {
+    @ParameterizedTest(name = "{0}, lost before line 2: {1}")
+    @CsvSource({"atomic, true", "dryRun, true", "atomic, false", "dryRun, false"})
+    void aLostConnectionFailsTheJobAsDatabaseUnavailableAndTheResendIsWrittenWhole(String mode, boolean beforeLine2)
+            throws Exception {
         String query = mode + "=true&chunkSize=1";
         String key = "lost-" + mode + "-" + System.nanoTime();
         Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
         body.tryEmitNext(buffer("{\"id\":1,\"label\":\"one\"}\n"));
+        if (!beforeLine2) {
+            body.tryEmitNext(buffer("{\"id\":2,\"label\":\"two\"}\n"));
+        }
         List<JsonNode> seen = new CopyOnWriteArrayList<>();
         WebClient.builder()
                 .baseUrl("http://localhost:" + port)
@@ -53,13 +58,18 @@ class OneTransactionConnectionLossIntegrationTests extends ServiceIntegrationTes
                 .bodyToFlux(String.class)
                 .map(UploadClient::json)
                 .subscribe(seen::add);
-        // Chunk 1 is written, its transaction open and waiting for the body's next line.
-        awaitTrue(() -> seen.stream().anyMatch(e -> e.get("event").asString().equals("chunk")));
+        // Chunk 1 (or 2) is written, its transaction open and waiting for the body's next line or end.
+        int written = beforeLine2 ? 1 : 2;
+        awaitTrue(() -> seen.stream()
+                .anyMatch(e -> e.get("event").asString().equals("chunk")
+                        && e.get("totals").get("received").asInt() == written));
         assertThat(db.query("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname ="
                         + " current_database() AND application_name = 'tally' AND state LIKE 'idle in transaction%'"))
                 .hasSize(1);
-        body.tryEmitNext(buffer("{\"id\":2,\"label\":\"two\"}\n"));
-        body.tryEmitComplete();
+        if (beforeLine2) {
+            body.tryEmitNext(buffer("{\"id\":2,\"label\":\"two\"}\n"));
+        }
+        body.tryEmitComplete(); // without line 2 to write, the commit (atomic) or rollback (dry run) meets the loss
         awaitTrue(() -> seen.getLast().get("event").asString().equals("failed"));
 
         JsonNode failed = seen.getLast();
