@@ -128,7 +128,8 @@ class Nemesis(threading.Thread):
     def _restart(self, victim, down):
         instance = self.cluster.instances[victim]
         time.sleep(down)
-        for _ in range(3):  # a database fault during its start-up may stop it: it is started again
+        deadline = time.time() + 240
+        while time.time() < deadline:  # a database fault during its start-up stops it: it is started again
             try:
                 instance.start()
                 self.history.record("fault_end", fault="kill9_instance", instance=instance.name,

@@ -20,12 +20,14 @@ ATTRIBUTED = [
                 r"the database system is (shutting down|starting up|in recovery mode)|Connection refused|"
                 r"PostgresConnectionClosedException|Connection reset by peer|database_unavailable|57P0[123]|08006|08001|08003"),
      DATABASE_FAULTS),
+    # An instance restarted after kill -9 while the database restarts refuses to start (and is started again).
+    (re.compile(r"APPLICATION FAILED TO START|Application run failed"), ("kill9_instance",)),
 ]
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\S+\s+[A-Z]+\s+\d+ --- ")
 ERROR_LINE = re.compile(r"^(\S+)\s+ERROR\s+\d+ --- \[[^\]]*\] \[[^\]]*\] (\S+)\s*: (.*)$")
 
 
-def error_entries(path, depth=40):
+def error_entries(path, depth=400):
     """(line number, text) of each ERROR entry: the ERROR line and up to `depth` lines of stack trace under it."""
     entries, current = [], None
     with open(path, errors="replace") as log:
