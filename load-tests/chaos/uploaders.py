@@ -77,7 +77,6 @@ class Upload:
             self.lines.append(Line(json.dumps({"id": key, "email": f"c{key}@chaos.test", "name": name,
                                                "balance": rnd.randint(0, 99999) / 100, "attrs": {"seq": seq},
                                                "updated_at": stamp}), key, name, version))
-        self.written = {}  # job -> the last line of the chunks its attempts saw written
         self.dirty_lines = sum(1 for line in self.lines if not line.valid)
         raw = ("\n".join(line.text for line in self.lines) + "\n").encode()
         self.bytes = gzip.compress(raw, mtime=0) if self.gzip else raw
@@ -193,17 +192,15 @@ class Uploader(threading.Thread):
                 if event.get("event") == "chunk":
                     written = max(written, event.get("lines", {}).get("last", 0))
                 if event.get("event") in FINAL:
-                    # The last line of the chunks written, over every attempt on this job (a replay of an ended
-                    # atomic job has no chunk event): the checker's, for atomic uploads.
-                    upload.written[job] = max(upload.written.get(job, 0), written)
-                    final = dict(event, written_to_line=upload.written[job])
+                    # The last line of the chunks this attempt saw written: the checker's, for atomic uploads
+                    # (0 also when this answer replays an ended job, which shows no chunk of a rolled-back one).
+                    final = dict(event, written_to_line=written)
                 elif seen == cut_events:
                     reset(connection)
                     raise Cut("mid-response")
             self.history.record("response_end", **base, job=job, final=final and final.get("status"))
             return final
         except Cut as cut:
-            upload.written[job] = max(upload.written.get(job, 0), written)
             self.history.record("fault", fault=f"client_reset_{cut.args[0].replace('-', '_')}", **base, job=job)
             return None
         except TimeoutError:
