@@ -25,8 +25,10 @@ def service_jar(repo):
 
 
 def java21():
-    """A java of release 21 or later (the jar's class files): JAVA_HOME's, else the newest under /usr/lib/jvm."""
-    homes = [os.environ.get("JAVA_HOME", "")] + sorted(glob.glob("/usr/lib/jvm/*"), reverse=True)
+    """A java of release 21 or later (the jar's class files): JAVA_HOME's, else the newest under /usr/lib/jvm or
+    SDKMAN's candidates (the places .ci/run looks)."""
+    homes = [os.environ.get("JAVA_HOME", "")] + sorted(glob.glob("/usr/lib/jvm/*"), reverse=True) \
+        + sorted(glob.glob(os.path.expanduser("~/.sdkman/candidates/java/*")), reverse=True)
     for home in homes:
         java = os.path.join(home, "bin", "java")
         if home and os.path.exists(java):
