@@ -30,7 +30,8 @@ def arguments():
     parser.add_argument("--duration", type=float, default=60, help="seconds of workload and faults")
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
-    parser.add_argument("--pg-port", type=int, default=55432)
+    parser.add_argument("--pg-port", type=int, default=25432,
+                        help="below the ephemeral ports (32768-60999), which a client of another server may hold")
     parser.add_argument("--ports", default="18181,18182", help="the instances' HTTP ports")
     parser.add_argument("--fault-every", type=float, default=8, help="mean seconds between faults")
     parser.add_argument("--faults", default=",".join(KINDS), help="kinds of fault to draw from")
