@@ -6,16 +6,19 @@ Run from the repository's root: `python3 load-tests/chaos/chaos.py --duration 60
 
 import argparse
 import os
+import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from checker import Checker, report  # noqa: E402
+from checker import Checker  # noqa: E402
 from faults import KINDS, Nemesis  # noqa: E402
+from health import RssSampler  # noqa: E402
 from history import History  # noqa: E402
 from instances import Cluster  # noqa: E402
 from postgres import PrivatePostgres  # noqa: E402
+from report import report  # noqa: E402
 from uploaders import Uploader  # noqa: E402
 
 # Short enough that a killed instance's jobs are ended within the run, and at least three heartbeats.
@@ -27,7 +30,8 @@ def arguments():
     parser.add_argument("--duration", type=float, default=60, help="seconds of workload and faults")
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
-    parser.add_argument("--pg-port", type=int, default=55432)
+    parser.add_argument("--pg-port", type=int, default=25432,
+                        help="below the ephemeral ports (32768-60999), which a client of another server may hold")
     parser.add_argument("--ports", default="18181,18182", help="the instances' HTTP ports")
     parser.add_argument("--fault-every", type=float, default=8, help="mean seconds between faults")
     parser.add_argument("--faults", default=",".join(KINDS), help="kinds of fault to draw from")
@@ -35,6 +39,8 @@ def arguments():
     parser.add_argument("--chunk-size", type=int, default=25)
     parser.add_argument("--pieces", type=int, default=8, help="the body is sent in this many pieces ...")
     parser.add_argument("--pause", type=float, default=0.15, help="... with this many seconds between them")
+    parser.add_argument("--client-resets", type=float, default=0.04,
+                        help="share of attempts whose client resets its connection mid-body, and as many mid-response")
     parser.add_argument("--drain", type=float, default=120, help="seconds after the faults for uploads to complete")
     parser.add_argument("--read-timeout", type=float, default=90,
                         help="an attempt silent this long is recorded as a stall (2 x database-retry + margin)")
@@ -47,6 +53,10 @@ def arguments():
 
 def main():
     args = arguments()
+    # Stopped from outside (SIGTERM, or SIGINT even when started in the background), the run still removes
+    # its database and instances.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     history = History(args.history)
     pg = PrivatePostgres(args.pg_port)
     cluster = None
@@ -61,21 +71,24 @@ def main():
         now = time.time()
         stop_at, give_up_at = now + args.duration, now + args.duration + args.drain
         uploaders = [Uploader(i + 1, cluster, history, args.seed, stop_at, give_up_at, args.lines, args.chunk_size,
-                              args.pieces, args.pause, args.read_timeout) for i in range(args.uploaders)]
+                              args.pieces, args.pause, args.read_timeout, args.client_resets)
+                     for i in range(args.uploaders)]
         nemesis = Nemesis(pg, cluster, history, args.seed, now + 5, stop_at, args.fault_every,
-                          args.faults.split(","))
-        for thread in uploaders + [nemesis]:
+                          args.faults.split(","), args.read_timeout)
+        sampler = RssSampler(cluster, history)
+        for thread in uploaders + [nemesis, sampler]:
             thread.start()
         nemesis.join()
         history.record("faults_end", counts=nemesis.counts)
-        for uploader in uploaders:
-            uploader.join(max(1, give_up_at + args.read_timeout + 30 - time.time()))
+        for thread in uploaders + nemesis.followers:
+            thread.join(max(1, give_up_at + args.read_timeout + 30 - time.time()))
         history.record("workload_end", alive=[u.number for u in uploaders if u.is_alive()])
         settle(pg, history)
         if args.sabotage:
             sabotage(pg, history)
         checker = Checker(pg, cluster, history, uploaders)
         violations = checker.run()
+        sampler.stopped.set()
         for invariant, detail, lines in violations:
             history.record("violation", invariant=invariant, detail=detail, lines=lines)
         report(history, uploaders, nemesis, checker)

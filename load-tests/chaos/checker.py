@@ -1,8 +1,13 @@
-"""The invariants, checked after the workload and the faults stopped; each violation cites history lines."""
+"""The invariants on jobs, ledger and tables, checked after the run; each violation cites history lines."""
 
+import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 
-COUNTS = ["received", "inserted", "updated", "unchanged", "skipped", "rejected"]
+from health import Health
+from model import COUNTS, simulate
+
+ZERO = [0] * len(COUNTS)
 
 
 class Checker:
@@ -15,7 +20,13 @@ class Checker:
         self.violations = []  # (invariant, detail, history lines)
 
     def lines_for(self, key):
-        return [line for line, record in self.history.records if record.get("key") == key][:6]
+        """The first history lines that name this Idempotency-Key (indexed once: the history is long)."""
+        if getattr(self, "_by_key", None) is None or self._indexed != len(self.history.records):
+            self._by_key, self._indexed = {}, len(self.history.records)
+            for line, record in self.history.records:
+                if "key" in record:
+                    self._by_key.setdefault(record["key"], []).append(line)
+        return self._by_key.get(key, [])[:6]
 
     def check(self, invariant, ok, detail="", lines=()):
         self.checked[invariant] = self.checked.get(invariant, 0) + 1
@@ -24,10 +35,14 @@ class Checker:
 
     def run(self):
         self.no_job_running()
-        self.totals_agree()
-        self.tables_match_model()
-        self.no_idle_in_transaction()
-        self.no_stall_or_give_up()
+        self.jobs, self.chunks = self.ledger()
+        health = Health(self)
+        for step in (self.ledger_is_a_prefix, self.row_log_agrees, self.totals_agree, self.tables_match_model, self.followers_agree,
+                     self.no_stall_or_give_up, health.rss_flat, health.no_unattributed_error,
+                     health.sessions_back_to_idle, health.no_prepared_transaction):
+            began = time.time()
+            step()
+            self.history.record("checked", step=step.__name__, seconds=round(time.time() - began, 2))
         return self.violations
 
     def no_job_running(self):
@@ -36,71 +51,155 @@ class Checker:
                    [line for row in rows for line in self.lines_for(row[1])])
 
     def ledger(self):
-        sums = ", ".join(f"coalesce(sum(c.{name}), 0)" for name in COUNTS)
-        rows = self.pg.sql(f"SELECT j.id, j.idempotency_key, j.status, {', '.join('j.' + n for n in COUNTS)}, {sums} "
-                           "FROM tally.job j LEFT JOIN tally.chunk c ON c.job_id = j.id GROUP BY j.id")
-        return {row[0]: row for row in rows}
+        jobs = {row[0]: {"key": row[1], "status": row[2], "atomic": row[3] == "t", "dry_run": row[4] == "t",
+                         "totals": [int(v) for v in row[5:11]]}
+                for row in self.pg.sql(f"SELECT id, idempotency_key, status, atomic, dry_run, "
+                                       f"{', '.join(COUNTS)} FROM tally.job")}
+        chunks = {}
+        for row in self.pg.sql(f"SELECT job_id, chunk, first_line, last_line, {', '.join(COUNTS)} "
+                               "FROM tally.chunk ORDER BY job_id, chunk"):
+            chunks.setdefault(row[0], []).append([int(v) for v in row[1:]])
+        return jobs, chunks
+
+    def sums(self, job, first=None, last=None):
+        rows = [c for c in self.chunks.get(job, []) if (first is None or first <= c[0] <= last)]
+        return [sum(c[3 + i] for c in rows) for i in range(len(COUNTS))]
+
+    def prefix(self, job):
+        """The last line of the job's ledger: its chunks cover lines 1..prefix (checked by ledger_is_a_prefix)."""
+        return max((c[2] for c in self.chunks.get(job, [])), default=0)
+
+    def ledger_is_a_prefix(self):
+        for job, chunks in self.chunks.items():
+            spans = sorted((c[1], c[2]) for c in chunks)
+            contiguous = all(b[0] == a[1] + 1 for a, b in zip(spans, spans[1:])) and spans[0][0] == 1
+            self.check("a job's ledger covers lines 1..n without gap or overlap", contiguous,
+                       f"job {job}: {spans}", self.lines_for(self.jobs.get(job, {}).get("key")))
+
+    def row_log_agrees(self):
+        """Each job's row log holds exactly as many skipped and rejected lines as its ledger counts."""
+        logged = {}
+        for job, outcome, count in self.pg.sql("SELECT job_id, outcome, count(*) FROM tally.row_log GROUP BY 1, 2"):
+            logged.setdefault(job, {})[outcome] = int(count)
+        for job, row in self.jobs.items():
+            if row["status"] == "running":
+                continue
+            sums = self.sums(job)
+            ledger = {"skipped": sums[COUNTS.index("skipped")], "rejected": sums[COUNTS.index("rejected")]}
+            rows = {outcome: logged.get(job, {}).get(outcome, 0) for outcome in ledger}
+            self.check("row log = the ledger's skipped and rejected lines", rows == ledger,
+                       f"job {job}: row log {rows} ledger {ledger}", self.lines_for(row["key"]))
 
     def totals_agree(self):
-        ledger = self.ledger()
-        for job, row in ledger.items():
-            job_row, chunk_sums = [int(v) for v in row[3:9]], [int(v) for v in row[9:15]]
-            if row[2] != "running":
-                self.check("job row totals = sum of its ledger", job_row == chunk_sums,
-                           f"job {job} ({row[2]}): row {job_row} ledger {chunk_sums}", self.lines_for(row[1]))
-        for uploader in self.uploaders:
-            for upload, final in uploader.uploads:
-                if final is None:
-                    continue
-                job = final["job"]
-                event = [final["totals"][n] for n in COUNTS]
-                try:
-                    document = self.cluster.instances[0].get_json(f"/v1/jobs/{job}")
-                    doc = [document["totals"][n] for n in COUNTS]
-                except (OSError, urllib.error.URLError, KeyError) as error:
-                    doc = repr(error)
-                row = ledger.get(job)
-                sums = [int(v) for v in row[9:15]] if row else None
+        for job, row in self.jobs.items():
+            if row["status"] != "running":
+                self.check("job row totals = sum of its ledger", row["totals"] == self.sums(job),
+                           f"job {job} ({row['status']}): row {row['totals']} ledger {self.sums(job)}",
+                           self.lines_for(row["key"]))
+        ended = [(upload, final) for uploader in self.uploaders for upload, final in uploader.uploads if final]
+        with ThreadPoolExecutor(8) as pool:  # thousands of GETs: eight at a time
+            documents = list(pool.map(self.document, [final["job"] for _, final in ended]))
+        for (upload, final), doc in zip(ended, documents):
+            job = final["job"]
+            event = [final["totals"][n] for n in COUNTS]
+            sums = self.sums(job) if job in self.jobs else None
+            if upload.mode == "atomic" and final["status"] != "completed":
+                # Rolled back: the job keeps nothing, only the events told what it had done.
+                self.check("a rolled-back atomic job keeps zero totals and no ledger", doc == sums == ZERO,
+                           f"job {job}: document {doc} ledger {sums}", self.lines_for(upload.key))
+            else:
                 self.check("final event totals = job document = ledger sum", event == doc == sums,
                            f"job {job}: event {event} document {doc} ledger {sums}", self.lines_for(upload.key))
+            if upload.mode != "plain" and final["status"] == "completed":
+                self.check("final event's committed: true for atomic, false for dryRun",
+                           final.get("committed") is (upload.mode == "atomic"),
+                           f"job {job} ({upload.mode}): committed {final.get('committed')}",
+                           self.lines_for(upload.key))
+
+    def document(self, job):
+        """GET /v1/jobs/{id}'s totals, or the error that answered instead."""
+        try:
+            document = self.cluster.instances[0].get_json(f"/v1/jobs/{job}")
+            return [document["totals"][n] for n in COUNTS]
+        except (OSError, urllib.error.URLError, KeyError) as error:
+            return repr(error)
 
     def tables_match_model(self):
-        """Replays each uploader's completed uploads one line at a time, in order, and compares counts and rows."""
+        """Replays each uploader's uploads one line at a time, in order, and compares totals and rows."""
         from uploaders import KEY_SPAN
         for uploader in self.uploaders:
             state, ambiguous = {}, set()
             for upload, final in uploader.uploads:
-                expected = dict.fromkeys(COUNTS, 0)
-                expected["received"] = len(upload.body)
-                expected["rejected"] = upload.dirty
-                for key, name in upload.valid:
-                    if final is None:
-                        ambiguous.add(key)  # never completed: it may or may not have landed
-                    elif key not in state:
-                        expected["inserted"] += 1
-                        state[key] = name
-                    elif upload.policy == "skip":
-                        expected["skipped"] += 1
-                    else:
-                        expected["updated"] += 1
-                        state[key] = name
-                if final is not None:
+                if final is None:
+                    ambiguous.update(line.key for line in upload.lines)  # it may or may not have landed
+                    continue
+                expected, after = self.expect(upload, final, state)
+                if expected is not None:
                     got = {n: final["totals"][n] for n in COUNTS}
                     self.check("upload totals = sequential model", got == expected,
-                               f"{upload.key} ({upload.policy}): got {got} expected {expected}",
-                               self.lines_for(upload.key))
+                               f"{upload.key} ({upload.policy}, {upload.mode}, {final['status']}): "
+                               f"got {got} expected {expected}", self.lines_for(upload.key))
+                if upload.mode == "plain" or (upload.mode == "atomic" and final["status"] == "completed"):
+                    state = after  # atomic rolled back and dry runs leave no row
             low = uploader.number * KEY_SPAN
-            rows = dict(self.pg.sql(f"SELECT id, name FROM customers WHERE id >= {low} AND id < {low + KEY_SPAN}"))
-            rows = {int(k): v for k, v in rows.items()}
-            wrong = [(k, rows.get(k), state.get(k)) for k in set(rows) | set(state)
-                     if k not in ambiguous and rows.get(k) != state.get(k)]
+            rows = self.pg.sql(f"SELECT id, name FROM customers WHERE id >= {low} AND id < {low + KEY_SPAN}")
+            rows = {int(k): v for k, v in rows}
+            wrong = [(k, rows.get(k), state.get(k, (None,))[0]) for k in set(rows) | set(state)
+                     if k not in ambiguous and rows.get(k) != state.get(k, (None,))[0]]
             self.check("key range rows = sequential model", not wrong,
                        f"uploader {uploader.number}: {len(wrong)} rows differ, e.g. (id, table, model) {wrong[:3]}")
 
-    def no_idle_in_transaction(self):
-        rows = self.pg.sql("SELECT pid, state, now() - state_change, left(query, 80) FROM pg_stat_activity "
-                           "WHERE application_name = 'tally' AND state LIKE 'idle in transaction%'", database="postgres")
-        self.check("no idle-in-transaction session of Tally", not rows, f"{rows[:5]}")
+    def expect(self, upload, final, state):
+        """The model's totals for this outcome (None: not predicted) and the state if the upload's work was kept."""
+        status, error = final["status"], final.get("error") or {}
+        job, lines = final["job"], self.lines_for(upload.key)
+        _, _, fail_line = simulate(upload, state)
+        if status == "completed":
+            self.check("an upload ends as the model says (completed or key_exists)", fail_line is None,
+                       f"{upload.key}: completed, but line {fail_line} exists under onConflict=fail", lines)
+            expected, after, _ = simulate(upload, state)
+            return expected, after
+        if status == "failed" and error.get("code") == "key_exists":
+            self.check("an upload ends as the model says (completed or key_exists)", error.get("line") == fail_line,
+                       f"{upload.key}: failed at line {error.get('line')}, model {fail_line}", lines)
+            # Chunks close at chunkSize lines or when the body pauses (chunk-max-wait), so where the chunk before
+            # the failing one ended is read: from the ledger, or, for an atomic upload that kept none, from the
+            # chunk events of the attempt that failed.
+            kept = final.get("written_to_line", 0) if upload.mode == "atomic" else self.prefix(job)
+            # An atomic job's answer without chunk events may be the replay of the ended job, which reports what
+            # it kept (nothing, zero totals), not what it had written (docs/uploads.md): only the totals are checked.
+            if not (upload.mode == "atomic" and kept == 0):
+                self.check("a failed upload keeps (or reports) exactly the chunks before its failing line",
+                           fail_line is not None and kept < fail_line <= kept + upload.chunk_size,
+                           f"{upload.key}: chunks up to line {kept}, failing line {fail_line}", lines)
+            expected, after, _ = simulate(upload, state, upto=kept)
+            return expected, after
+        if status != "cancelled":
+            self.check("no job fails but by its policy (or resumably)", False,
+                       f"{upload.key}: {status} {error}", lines)
+        # Cancelled (or failed otherwise): the committed chunks of a plain upload stay, the rest never ran.
+        kept = self.prefix(job) if upload.mode == "plain" else 0
+        expected, after, _ = simulate(upload, state, upto=kept)
+        return (expected if upload.mode == "plain" else None), after
+
+    def followers_agree(self):
+        """Each chunk event a follower saw = the ledger's rows for those chunks; it read on to the final event."""
+        kills = [(r["ts"], r.get("instance")) for _, r in self.history.records
+                 if r["kind"] == "fault" and r["fault"] == "kill9_instance"]
+        for line, record in self.history.records:
+            if record["kind"] != "subscriber_end":
+                continue
+            job = self.jobs.get(record["job"], {})
+            if not (job.get("atomic") and job.get("status") != "completed"):
+                for first, last, counts in record["chunks"]:
+                    ledger = self.sums(record["job"], first, last)
+                    self.check("a follower's chunk events = the ledger", [counts[n] for n in COUNTS] == ledger,
+                               f"job {record['job']} chunks {first}-{last}: event {counts} ledger {ledger}", [line])
+            began = record["ts"] - record["seconds"]
+            killed = any(began <= ts <= record["ts"] and name == record["instance"] for ts, name in kills)
+            down = "Connection refused" in (record["error"] or "")  # killed before, not yet started again
+            self.check("a follower reads its job to the final event (unless its instance was killed)",
+                       record["final"] is not None or killed or down, f"{record}", [line])
 
     def no_stall_or_give_up(self):
         for line, record in self.history.records:
@@ -108,49 +207,3 @@ class Checker:
                 self.check("every upload completes without a silent wait", False,
                            f"{record['kind']}: {record}", [line])
         self.check("every upload completes without a silent wait", True)
-
-
-def report(history, uploaders, nemesis, checker):
-    records = [record for _, record in history.records]
-    uploads = sum(len(u.uploads) for u in uploaders)
-    completed = sum(1 for u in uploaders for _, final in u.uploads if final)
-    lines = sum(len(upload.body) for u in uploaders for upload, final in u.uploads if final)
-    attempts = sum(1 for r in records if r["kind"] == "request")
-    print("\n== Tally chaos run ==")
-    print(f"{'uploads (completed/begun)':40} {completed}/{uploads}")
-    print(f"{'HTTP attempts (incl. resends)':40} {attempts}")
-    print(f"{'lines in completed uploads':40} {lines}")
-    for kind in ("cut", "stall", "response"):
-        print(f"{'attempts ended by ' + kind:40} {sum(1 for r in records if r['kind'] == kind)}")
-    finals = {}
-    for r in records:
-        if r["kind"] == "response_end":
-            finals[r["final"]] = finals.get(r["final"], 0) + 1
-    print(f"{'final events by status':40} {finals}")
-    longest, silence = slowest(history)
-    print(f"{'longest attempt (s, history line)':40} {longest}")
-    print(f"{'longest silence between events':40} {silence}")
-    for kind, count in nemesis.counts.items():
-        print(f"{'faults: ' + kind:40} {count}")
-    print(f"{'faults that could not be done':40} {len(nemesis.errors)}")
-    for invariant, count in checker.checked.items():
-        bad = sum(1 for v in checker.violations if v[0] == invariant)
-        print(f"{'check: ' + invariant:70} {count - bad}/{count} ok")
-    print(f"{'VIOLATIONS':40} {len(checker.violations)}")
-    for invariant, detail, lines in checker.violations:
-        print(f"  - {invariant}: {detail}\n    history lines {lines}")
-
-
-def slowest(history):
-    """The longest attempt and the longest wait for an upload's next event: a hang shows here first."""
-    started, last, longest, silence = {}, {}, (0, None), (0, None)
-    for line, record in history.records:
-        attempt = (record.get("key"), record.get("attempt"))
-        if record["kind"] == "request":
-            started[attempt] = last[attempt] = record["ts"]
-        elif record["kind"] == "event" and attempt in last:
-            silence = max(silence, (round(record["ts"] - last[attempt], 1), line))
-            last[attempt] = record["ts"]
-        elif record["kind"] in ("response_end", "cut", "stall") and attempt in started:
-            longest = max(longest, (round(record["ts"] - started[attempt], 1), line))
-    return longest, silence

@@ -1,12 +1,14 @@
 """The run's history: one JSON object per line, timestamped, so that a violation can cite the lines behind it."""
 
 import json
+import os
 import threading
 import time
 
 
 class History:
     def __init__(self, path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._file = open(path, "w", encoding="utf-8")
         self._lock = threading.Lock()
         self._line = 0

@@ -25,8 +25,10 @@ def service_jar(repo):
 
 
 def java21():
-    """A java of release 21 or later (the jar's class files): JAVA_HOME's, else the newest under /usr/lib/jvm."""
-    homes = [os.environ.get("JAVA_HOME", "")] + sorted(glob.glob("/usr/lib/jvm/*"), reverse=True)
+    """A java of release 21 or later (the jar's class files): JAVA_HOME's, else the newest under /usr/lib/jvm or
+    SDKMAN's candidates (the places .ci/run looks)."""
+    homes = [os.environ.get("JAVA_HOME", "")] + sorted(glob.glob("/usr/lib/jvm/*"), reverse=True) \
+        + sorted(glob.glob(os.path.expanduser("~/.sdkman/candidates/java/*")), reverse=True)
     for home in homes:
         java = os.path.join(home, "bin", "java")
         if home and os.path.exists(java):
@@ -96,6 +98,29 @@ class Instance:
         request = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             return json.loads(answer.read())
+
+    def delete(self, path, timeout=10):
+        """DELETE; returns the status (202 cancelled, 409 already ended, 404 unknown)."""
+        request = urllib.request.Request(self.base + path, method="DELETE",
+                                         headers={"Authorization": f"Bearer {TOKEN}"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def rss_kib(self):
+        """VmRSS of the running process, from /proc, or None."""
+        if not self.process or self.process.poll() is not None:
+            return None
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
 
 
 class Cluster:

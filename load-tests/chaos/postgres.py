@@ -1,12 +1,22 @@
 """A private PostgreSQL for one chaos run: its own data directory, port and socket, never the shared server."""
 
+import glob
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
 
-BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def newest_bin():
+    """PG_BIN, else the newest of Debian's /usr/lib/postgresql/<version>/bin that has initdb."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
+    return os.environ.get("PG_BIN") or (os.path.dirname(found[-1]) if found else "/usr/lib/postgresql/15/bin")
+
+
+BIN = newest_bin()
 
 
 class PrivatePostgres:
@@ -18,8 +28,9 @@ class PrivatePostgres:
         self.root = tempfile.mkdtemp(prefix="tally-chaos-pg-")
         self.data = os.path.join(self.root, "data")
         self.log = os.path.join(self.root, "postgres.log")
-        account = pwd.getpwnam(owner)
-        os.chown(self.root, account.pw_uid, account.pw_gid)
+        if os.geteuid() == 0:  # otherwise the server runs as the current user, who owns the directory already
+            account = pwd.getpwnam(owner)
+            os.chown(self.root, account.pw_uid, account.pw_gid)
         os.chmod(self.root, 0o755)
 
     def _as_owner(self, *args, check=True):

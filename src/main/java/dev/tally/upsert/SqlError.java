@@ -134,14 +134,27 @@ public sealed interface SqlError {
         return of(failure) instanceof ConnectionLost;
     }
 
-    /** A job error for an unexpected failure, with its SQLSTATE when the database raised it. */
+    /**
+     * A job error for an unexpected failure, with its SQLSTATE when the database raised it. A lost
+     * connection is {@code database_unavailable}, as when the retry budget runs out, also when it
+     * comes wrapped (Reactor wraps a failed commit or rollback at the end of an upload in one
+     * transaction): such an upload cannot write its chunks again on another connection, and the
+     * same upload sent again under its Idempotency-Key resumes the job, its ledger telling what
+     * committed.
+     */
     static JobError jobError(String where, Throwable failure) {
-        if (failure instanceof R2dbcException database) {
-            // A wait without an answer (DatabaseRetry.NoAnswer) has no SQLSTATE.
-            String state = database.getSqlState() == null ? "" : " [SQLSTATE " + database.getSqlState() + "]";
-            return new JobError("db_error", "%s: %s%s".formatted(where, database.getMessage(), state), null);
+        boolean lost = isConnectionLost(failure);
+        for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof R2dbcException database && (e == failure || lost)) {
+                // A wait without an answer (DatabaseRetry.NoAnswer) has no SQLSTATE.
+                String state = database.getSqlState() == null ? "" : " [SQLSTATE " + database.getSqlState() + "]";
+                return new JobError(
+                        lost ? DatabaseRetry.DatabaseGone.CODE : "db_error",
+                        "%s: %s%s".formatted(where, database.getMessage(), state),
+                        null);
+            }
         }
-        return new JobError("internal_error", where + ": " + failure, null);
+        return new JobError(lost ? DatabaseRetry.DatabaseGone.CODE : "internal_error", where + ": " + failure, null);
     }
 
     private static SqlError connectionLostOrOther(Throwable failure, @Nullable String state) {

@@ -83,6 +83,8 @@ class SqlErrorTests {
         assertThat(DatabaseRetry.isDatabaseAway(none)).isTrue();
         assertThat(SqlError.jobError("chunk 1 (lines 1-2)", none))
                 .isEqualTo(new JobError(
-                        "db_error", "chunk 1 (lines 1-2): COMMIT: no answer from the database within 10000 ms", null));
+                        "database_unavailable",
+                        "chunk 1 (lines 1-2): COMMIT: no answer from the database within 10000 ms",
+                        null));
     }
 }
