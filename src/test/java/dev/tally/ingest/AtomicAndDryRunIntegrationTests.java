@@ -8,11 +8,11 @@ import dev.tally.TestTokens;
 import dev.tally.testing.ServiceIntegrationTest;
 import dev.tally.testing.Things;
 import dev.tally.testing.UploadClient;
+import dev.tally.testing.Waits;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,7 +194,7 @@ class AtomicAndDryRunIntegrationTests extends ServiceIntegrationTest {
                 .map(UploadClient::json)
                 .subscribe(seen::add);
         try {
-            awaitTrue(() -> !seen.isEmpty()
+            Waits.await(() -> !seen.isEmpty()
                     && seen.getLast().get("event").asString().equals("chunk")
                     && seen.getLast().get("totals").get("received").asLong() == 100);
             assertThat(seen.getLast().get("totals").get("inserted").asLong()).isEqualTo(100);
@@ -207,7 +207,7 @@ class AtomicAndDryRunIntegrationTests extends ServiceIntegrationTest {
         }
 
         JsonNode end = seen.getFirst();
-        awaitTrue(() -> !job(end).get("status").asString().equals("running"));
+        Waits.await(() -> !job(end).get("status").asString().equals("running"));
         assertNothingKept(end, "aborted");
     }
 
@@ -369,18 +369,6 @@ class AtomicAndDryRunIntegrationTests extends ServiceIntegrationTest {
     private JsonNode job(JsonNode event) {
         return UploadClient.json(client.get("/v1/jobs/{id}", event.get("job").asString()));
     }
-
-    /** Waits for the condition, asking every 50 ms for up to 30 s. */
-    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("still not so after 30 s");
-    }
-
     /** The job's ledger, read from the table: chunk|first|last|received|inserted|updated|unchanged|skipped|rejected. */
     private List<String> ledger(JsonNode event) {
         return db

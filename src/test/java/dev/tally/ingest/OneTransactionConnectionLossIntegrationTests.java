@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tally.TestTokens;
 import dev.tally.testing.ServiceIntegrationTest;
 import dev.tally.testing.UploadClient;
+import dev.tally.testing.Waits;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -60,7 +60,7 @@ class OneTransactionConnectionLossIntegrationTests extends ServiceIntegrationTes
                 .subscribe(seen::add);
         // Chunk 1 (or 2) is written, its transaction open and waiting for the body's next line or end.
         int written = beforeLine2 ? 1 : 2;
-        awaitTrue(() -> seen.stream()
+        Waits.await(() -> seen.stream()
                 .anyMatch(e -> e.get("event").asString().equals("chunk")
                         && e.get("totals").get("received").asInt() == written));
         assertThat(db.query("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname ="
@@ -70,7 +70,7 @@ class OneTransactionConnectionLossIntegrationTests extends ServiceIntegrationTes
             body.tryEmitNext(buffer("{\"id\":2,\"label\":\"two\"}\n"));
         }
         body.tryEmitComplete(); // without line 2 to write, the commit (atomic) or rollback (dry run) meets the loss
-        awaitTrue(() -> seen.getLast().get("event").asString().equals("failed"));
+        Waits.await(() -> seen.getLast().get("event").asString().equals("failed"));
 
         JsonNode failed = seen.getLast();
         assertThat(failed.get("error").get("code").asString()).isEqualTo("database_unavailable");
@@ -115,16 +115,5 @@ class OneTransactionConnectionLossIntegrationTests extends ServiceIntegrationTes
         return db.query("SELECT format('%s|%s', id, label) AS t FROM things ORDER BY id").stream()
                 .map(row -> (String) row.get("t"))
                 .toList();
-    }
-
-    /** Waits for the condition, asking every 50 ms for up to 30 s. */
-    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("still not so after 30 s");
     }
 }

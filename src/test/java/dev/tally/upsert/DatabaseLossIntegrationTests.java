@@ -8,7 +8,9 @@ import dev.tally.TallyApplication;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.CodedThings;
 import dev.tally.testing.UploadClient;
+import dev.tally.testing.Waits;
 import dev.tally.upsert.CommitCuttingProxy.Fault;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +31,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,7 +112,7 @@ class DatabaseLossIntegrationTests {
         // there long enough for the chunks hit to be written again.
         Thread terminator = new Thread(() -> {
             try (Connection connection = db.connect()) {
-                await(() -> db.count("SELECT count(*) FROM things") > 0 || !uploading.get());
+                Waits.await(() -> db.count("SELECT count(*) FROM things") > 0 || !uploading.get());
                 for (int round = 0; round < TERMINATIONS && uploading.get(); round++) {
                     sleep(100 + random.nextInt(200));
                     List<String> states = List.of();
@@ -127,7 +128,7 @@ class DatabaseLossIntegrationTests {
         terminator.start();
         HttpResponse<String> response;
         try {
-            response = upload(port, "onConflict=skip&chunkSize=50", slowly(things(1, lines), 25, 25))
+            response = upload(port, "onConflict=skip&chunkSize=50", slowly(CodedThings.lines(1, lines), 25, 25))
                     .get(3, TimeUnit.MINUTES);
         } finally {
             uploading.set(false);
@@ -152,7 +153,7 @@ class DatabaseLossIntegrationTests {
                         "SELECT status, received, inserted, skipped, chunks FROM tally.job WHERE id = ?::uuid", job))
                 .containsExactly(Map.of(
                         "status", "completed", "received", 3000L, "inserted", 3000L, "skipped", 0L, "chunks", 60));
-        assertThings(lines);
+        CodedThings.assertTable(db, lines);
     }
 
     @Test
@@ -172,7 +173,7 @@ class DatabaseLossIntegrationTests {
         int faultsBefore = proxy.faults();
 
         List<JsonNode> events = new UploadClient(proxiedPort())
-                .events("things", "onConflict=skip&chunkSize=20", String.join("", things(1, 200)));
+                .events("things", "onConflict=skip&chunkSize=20", String.join("", CodedThings.lines(1, 200)));
 
         assertThat(proxy.faults()).isEqualTo(faultsBefore + 1);
         assertCleanUpload(events, 200, 10);
@@ -189,8 +190,8 @@ class DatabaseLossIntegrationTests {
                 // Chunk 6 (lines 101-120) waits on this uncommitted row: it is in flight when the database goes.
                 holder.setAutoCommit(false);
                 hold.execute("INSERT INTO things (id, code, label) VALUES (101, 'held', 'held')");
-                response = upload(proxiedPort(), "onConflict=skip&chunkSize=20", things(1, 200));
-                await(() -> db.count("SELECT count(*) FROM things") == 100
+                response = upload(proxiedPort(), "onConflict=skip&chunkSize=20", CodedThings.lines(1, 200));
+                Waits.await(() -> db.count("SELECT count(*) FROM things") == 100
                         && db.count(
                                         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                                 + " AND application_name = ? AND wait_event_type = 'Lock'",
@@ -204,7 +205,8 @@ class DatabaseLossIntegrationTests {
             HttpResponse<String> refused;
             try {
                 end = events(response.get(1, TimeUnit.MINUTES)).getLast();
-                refused = upload(proxiedPort(), "onConflict=skip", things(1, 1)).get(1, TimeUnit.MINUTES);
+                refused = upload(proxiedPort(), "onConflict=skip", CodedThings.lines(1, 1))
+                        .get(1, TimeUnit.MINUTES);
             } finally {
                 execute(admin, "ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
             }
@@ -220,14 +222,15 @@ class DatabaseLossIntegrationTests {
             assertThat(end.get("chunks").asInt()).isEqualTo(5);
             String job = end.get("job").asString();
             // The job's row could not be written while the database was away; the instance writes it once it is back.
-            await(() -> db.count("SELECT count(*) FROM tally.job WHERE id = ?::uuid AND status = 'failed'", job) == 1);
+            Waits.await(() ->
+                    db.count("SELECT count(*) FROM tally.job WHERE id = ?::uuid AND status = 'failed'", job) == 1);
             assertThat(db.query(
                             "SELECT error->>'code' AS code, received, inserted, chunks FROM tally.job WHERE id = ?::uuid",
                             job))
                     .containsExactly(
                             Map.of("code", "database_unavailable", "received", 100L, "inserted", 100L, "chunks", 5));
             assertLedger(job, 5, 100);
-            assertThings(100);
+            CodedThings.assertTable(db, 100);
         }
     }
 
@@ -249,7 +252,7 @@ class DatabaseLossIntegrationTests {
         assertThat(db.query("SELECT status, received, inserted, chunks FROM tally.job WHERE id = ?::uuid", job))
                 .containsExactly(Map.of(
                         "status", "completed", "received", (long) lines, "inserted", (long) lines, "chunks", chunks));
-        assertThings(lines);
+        CodedThings.assertTable(db, lines);
     }
 
     /** The ledger holds chunks 1..chunks once each, every line inserted, and the row log nothing. */
@@ -266,25 +269,6 @@ class DatabaseLossIntegrationTests {
                         "inserted", (long) lines));
         assertThat(db.count("SELECT count(*) FROM tally.row_log WHERE job_id = ?::uuid", job))
                 .isZero();
-    }
-
-    /** The table holds lines 1..lines, each once, as sent. */
-    private void assertThings(int lines) {
-        assertThat(db.query("SELECT count(*) AS rows, count(DISTINCT id) AS ids, min(id) AS first, max(id) AS last,"
-                        + " count(*) FILTER (WHERE code = 'c' || id AND label = 'thing ' || id) AS as_sent"
-                        + " FROM things"))
-                .containsExactly(Map.of(
-                        "rows", (long) lines,
-                        "ids", (long) lines,
-                        "first", 1L,
-                        "last", (long) lines,
-                        "as_sent", (long) lines));
-    }
-
-    private static List<String> things(int first, int last) {
-        return IntStream.rangeClosed(first, last)
-                .mapToObj(id -> "{\"id\":%d,\"code\":\"c%d\",\"label\":\"thing %d\"}\n".formatted(id, id, id))
-                .toList();
     }
 
     /** The lines as a body sent {@code perBlock} lines at a time, {@code pauseMs} apart. */
@@ -369,14 +353,6 @@ class DatabaseLossIntegrationTests {
 
     private int proxiedPort() {
         return ServiceInstance.port(proxied);
-    }
-
-    private static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited 30 s for a condition").isLessThan(deadline);
-            sleep(20);
-        }
     }
 
     /** Lines handed out a block at a time, with a pause before each block. */

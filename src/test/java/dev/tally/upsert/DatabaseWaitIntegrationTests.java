@@ -7,7 +7,9 @@ import dev.tally.ServiceInstance;
 import dev.tally.TallyIntegrationTest;
 import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
+import dev.tally.testing.CodedThings;
 import dev.tally.testing.JobLedger;
+import dev.tally.testing.Waits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,7 +79,8 @@ class DatabaseWaitIntegrationTests {
             holder.setAutoCommit(false);
             hold.execute("INSERT INTO things (id, code, label) VALUES (101, 'held', 'held')");
             CompletableFuture<HttpResponse<String>> upload = upload("onConflict=skip&chunkSize=20", 1, 200);
-            await(() -> db.count("SELECT count(*) FROM things") == 100 && sessions("wait_event_type = 'Lock'") == 1);
+            Waits.await(
+                    () -> db.count("SELECT count(*) FROM things") == 100 && sessions("wait_event_type = 'Lock'") == 1);
             Thread.sleep(2500);
             holder.rollback();
             response = upload.get(1, TimeUnit.MINUTES);
@@ -93,7 +94,7 @@ class DatabaseWaitIntegrationTests {
         JobLedger.assertTotalsEqualLedger(db, job, "after a lock waited out");
         assertThat(db.query("SELECT status, received, inserted, chunks FROM tally.job WHERE id = ?::uuid", job))
                 .containsExactly(Map.of("status", "completed", "received", 200L, "inserted", 200L, "chunks", 10));
-        assertThings(200);
+        CodedThings.assertTable(db, 200);
         assertThat(sessions("state <> 'idle'")).isZero();
     }
 
@@ -143,14 +144,14 @@ class DatabaseWaitIntegrationTests {
                         100L,
                         "chunks",
                         5));
-        assertThings(100);
+        CodedThings.assertTable(db, 100);
 
         // The upload's slot is free again (one per token here): lines 101-200 sent again complete.
         JsonNode next = events(upload("onConflict=skip&chunkSize=20", 101, 200).get(1, TimeUnit.MINUTES))
                 .getLast();
         assertThat(next.get("event").asString()).isEqualTo("completed");
         assertTotals(next, 100, 100, 0, 0, 0, 0);
-        assertThings(200);
+        CodedThings.assertTable(db, 200);
     }
 
     @Test
@@ -176,7 +177,7 @@ class DatabaseWaitIntegrationTests {
                 .getLast();
         assertThat(end.get("event").asString()).isEqualTo("completed");
         assertTotals(end, 20, 20, 0, 0, 0, 0);
-        assertThings(20);
+        CodedThings.assertTable(db, 20);
     }
 
     @Test
@@ -191,7 +192,7 @@ class DatabaseWaitIntegrationTests {
             holder.setAutoCommit(false);
             hold.execute("INSERT INTO things (id, code, label) VALUES (1, 'held', 'held')");
             CompletableFuture<HttpResponse<String>> upload = upload("onConflict=skip&chunkSize=20", 1, 200);
-            await(() -> sessions("wait_event_type = 'Lock'") == 1);
+            Waits.await(() -> sessions("wait_event_type = 'Lock'") == 1);
             awaitAtMost(Duration.ofMillis(500), () -> sessions("state LIKE 'idle in transaction%'") == 2);
             // Chunk 1's connection ends; it must get another while the others hold theirs.
             terminated = terminate(admin, "wait_event_type = 'Lock'");
@@ -205,7 +206,7 @@ class DatabaseWaitIntegrationTests {
         assertTotals(end, 200, 200, 0, 0, 0, 0);
         assertThat(end.get("chunks").asInt()).isEqualTo(10);
         JobLedger.assertTotalsEqualLedger(db, end.get("job").asString(), "after the head chunk's loss");
-        assertThings(200);
+        CodedThings.assertTable(db, 200);
     }
 
     /** The instance's sessions on the test database that match {@code condition}. */
@@ -233,23 +234,8 @@ class DatabaseWaitIntegrationTests {
         }
     }
 
-    /** The table holds lines 1..lines, each once, as sent. */
-    private void assertThings(int lines) {
-        assertThat(db.query("SELECT count(*) AS rows, count(DISTINCT id) AS ids, min(id) AS first, max(id) AS last,"
-                        + " count(*) FILTER (WHERE code = 'c' || id AND label = 'thing ' || id) AS as_sent"
-                        + " FROM things"))
-                .containsExactly(Map.of(
-                        "rows", (long) lines,
-                        "ids", (long) lines,
-                        "first", 1L,
-                        "last", (long) lines,
-                        "as_sent", (long) lines));
-    }
-
     private static CompletableFuture<HttpResponse<String>> upload(String query, int first, int last) {
-        String body = IntStream.rangeClosed(first, last)
-                .mapToObj(id -> "{\"id\":%d,\"code\":\"c%d\",\"label\":\"thing %d\"}\n".formatted(id, id, id))
-                .collect(Collectors.joining());
+        String body = String.join("", CodedThings.lines(first, last));
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:%d/v1/datasets/things/records?%s"
                         .formatted(ServiceInstance.port(instance), query)))
                 .header("Authorization", TestTokens.bearer())
@@ -265,14 +251,6 @@ class DatabaseWaitIntegrationTests {
     private static List<JsonNode> events(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.body().lines().map(JSON::readTree).toList();
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited 30 s for a condition").isLessThan(deadline);
-            Thread.sleep(10);
-        }
     }
 
     /** Waits for {@code condition}, but no longer than {@code most}: then goes on either way. */
