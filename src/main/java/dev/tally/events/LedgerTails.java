@@ -3,6 +3,7 @@ package dev.tally.events;
 import dev.tally.job.JobStatus;
 import dev.tally.job.Jobs;
 import dev.tally.job.LedgerHistory;
+import dev.tally.system.ConnectionLoss;
 import dev.tally.system.TallyProperties;
 import java.time.Duration;
 import java.util.HashMap;
@@ -10,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,6 +29,8 @@ import reactor.core.scheduler.Schedulers;
  */
 @Component
 class LedgerTails {
+
+    private static final Logger log = LoggerFactory.getLogger(LedgerTails.class);
 
     private final Jobs jobs;
     private final LedgerHistory ledger;
@@ -103,12 +108,21 @@ class LedgerTails {
                     .cast(JobEvent.class);
             return ended ? chunks.concatWith(Mono.fromSupplier(() -> JobHistory.ended(now))) : chunks;
         });
+        // A database away ends a round, not the followers' streams: the next wake-up reads on from
+        // the last chunk published (listening again once the database is back wakes every reader).
+        Flux<JobEvent> resilientRound = round.onErrorResume(ConnectionLoss::is, lost -> {
+            log.warn(
+                    "Following job {}: reading its ledger failed, read again at the next wake-up: {}",
+                    job,
+                    lost.toString());
+            return Flux.empty();
+        });
         // Listening starts before the first read: a chunk it misses notifies after it.
         Flux<Object> wakeUps = Flux.<Object>merge(
                         notifications.of(job), Flux.interval(safetyPoll, safetyPoll, timer), Mono.just("first"))
                 .onBackpressureLatest();
         return wakeUps.takeWhile(wakeUp -> !closeIfIdle(followers))
-                .concatMap(wakeUp -> round, 1)
+                .concatMap(wakeUp -> resilientRound, 1)
                 .takeUntil(event -> event instanceof JobEvent.Ended);
     }
 

@@ -1,8 +1,5 @@
 package dev.tally.system;
 
-import io.r2dbc.spi.R2dbcException;
-import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,23 +28,10 @@ class DroppedErrors {
     }
 
     static void dropped(Throwable error) {
-        if (connectionLost(error)) {
+        if (ConnectionLoss.is(error)) {
             log.warn("A connection failed after its operation had ended: {}", error.toString());
         } else {
             log.error("An error arrived after its operation had ended", error);
         }
-    }
-
-    private static boolean connectionLost(Throwable error) {
-        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
-            if (e instanceof IOException
-                    || e instanceof R2dbcNonTransientResourceException
-                    || (e instanceof R2dbcException r2dbc
-                            && r2dbc.getSqlState() != null
-                            && r2dbc.getSqlState().matches("08...|57P0[123]"))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

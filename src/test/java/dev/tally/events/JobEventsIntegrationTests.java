@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.ServiceInstance;
 import dev.tally.TestTokens;
+import dev.tally.testing.DatabaseSwitch;
 import dev.tally.testing.FollowedEvents;
 import dev.tally.testing.JobLedger;
 import dev.tally.testing.RawUpload;
@@ -200,11 +201,35 @@ class JobEventsIntegrationTests extends ServiceIntegrationTest {
     }
 
     /**
+     * The other instance loses its database while its subscriber follows: the chunks that commit
+     * meanwhile (through this instance) reach the subscriber once the database is back, and its
+     * stream goes on to the final event instead of ending in an error.
+     */
+    @Test
+    void aSubscriberOnAnInstanceWhoseDatabaseWentAwayForAWhileGetsEveryChunk() throws Exception {
+        try (DatabaseSwitch database = new DatabaseSwitch(db.host(), db.port());
+                ConfigurableApplicationContext other = ServiceInstance.startWithDatabaseAt(
+                        "r2dbc:postgresql://%s:%d/%s".formatted(db.host(), database.port(), db.name()),
+                        "--tally.events.safety-poll=1s")) {
+            assertFollowsMidUpload(ServiceInstance.port(other), false, () -> {
+                database.off();
+                sleep(3000);
+                database.on();
+            });
+        }
+    }
+
+    /**
      * Uploads 25 lines (two full chunks), subscribes through {@code subscriberPort}, then sends the
      * rest: the subscriber gets every chunk exactly once, in order, and the uploader's final event.
      * An atomic upload has no committed ledger yet: the two chunks written come as one event.
      */
     private void assertFollowsMidUpload(int subscriberPort, boolean atomic) throws Exception {
+        assertFollowsMidUpload(subscriberPort, atomic, () -> {});
+    }
+
+    /** The same, with {@code whileSending} run between the two halves of the upload. */
+    private void assertFollowsMidUpload(int subscriberPort, boolean atomic, Runnable whileSending) throws Exception {
         List<JsonNode> uploaded;
         List<JsonNode> followed;
         try (RawUpload upload = RawUpload.start(port, "things", "chunkSize=10" + (atomic ? "&atomic=true" : ""))) {
@@ -229,7 +254,9 @@ class JobEventsIntegrationTests extends ServiceIntegrationTest {
                 assertThat(received.stream().map(e -> e.get("id").asLong())).containsExactly(0L, 1L, 2L);
             }
 
-            upload.send(Things.lines(26, 45));
+            upload.send(Things.lines(26, 35));
+            whileSending.run();
+            upload.send(Things.lines(36, 45));
             upload.finish();
             uploaded = upload.remainingEvents(WAIT);
             followed = subscriber.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -305,6 +332,15 @@ class JobEventsIntegrationTests extends ServiceIntegrationTest {
                 .returnResult()
                 .getResponseBody();
         return JSON.readTree(body);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static void awaitSize(List<JsonNode> list, int size) throws InterruptedException {
