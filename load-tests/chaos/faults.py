@@ -4,6 +4,7 @@ import random
 import threading
 import time
 
+from lost import LostWatcher
 from subscribers import Follower
 
 # The default draw. Besides these, each uploader resets some of its own connections (--client-resets).
@@ -13,7 +14,8 @@ KINDS = ["terminate_backends", "pg_restart_fast", "pg_restart_immediate", "kill9
 
 
 class Nemesis(threading.Thread):
-    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS, read_timeout=90):
+    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS, read_timeout=90,
+                 in_flight=lambda name: [], lost_within=60):
         super().__init__(name="nemesis", daemon=True)
         self.pg = pg
         self.cluster = cluster
@@ -26,6 +28,8 @@ class Nemesis(threading.Thread):
         self.counts = {kind: 0 for kind in kinds}
         self.errors = []
         self.read_timeout = read_timeout
+        self.in_flight = in_flight  # instance name -> {job: Idempotency-Key} of the attempts it is serving
+        self.lost_within = lost_within  # how long a LostWatcher watches
         self.followers = []
         self.restarting = {}  # instance index -> the thread restarting it after a kill -9
 
@@ -117,8 +121,15 @@ class Nemesis(threading.Thread):
         instance = self.cluster.instances[victim]
         if self.restarting:
             raise RuntimeError("an instance is still restarting")
-        self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid)
+        jobs = self.in_flight(instance.name)
+        killed_at = time.time()
+        self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid,
+                            in_flight=jobs)
         instance.kill9()
+        if jobs:
+            watcher = LostWatcher(self.pg, self.history, instance.name, killed_at, jobs, killed_at + self.lost_within)
+            watcher.start()
+            self.followers.append(watcher)  # joined with the followers, before the checker
         down = self.rnd.uniform(1.0, 4.0)
         thread = threading.Thread(target=self._restart, args=(victim, down), name=f"restart-{instance.name}",
                                   daemon=True)
