@@ -107,10 +107,10 @@ def main():
 
 
 def in_flight(uploaders):
-    """For a kill -9: {job: Idempotency-Key} of the attempts the instance is serving that have read their job's id."""
+    """For a kill -9: {Idempotency-Key: job id if read yet} of the attempts the instance is serving."""
     def jobs(name):
         current = [u.current for u in uploaders]
-        return {c[2]: c[1] for c in current if c and c[0] == name and c[2]}
+        return {c[1]: c[2] for c in current if c and c[0] == name}
     return jobs
 
 

@@ -28,7 +28,7 @@ class Nemesis(threading.Thread):
         self.counts = {kind: 0 for kind in kinds}
         self.errors = []
         self.read_timeout = read_timeout
-        self.in_flight = in_flight  # instance name -> {job: Idempotency-Key} of the attempts it is serving
+        self.in_flight = in_flight  # instance name -> {Idempotency-Key: job id or None} of the attempts it serves
         self.lost_within = lost_within  # how long a LostWatcher watches
         self.followers = []
         self.restarting = {}  # instance index -> the thread restarting it after a kill -9
@@ -121,7 +121,7 @@ class Nemesis(threading.Thread):
         instance = self.cluster.instances[victim]
         if self.restarting:
             raise RuntimeError("an instance is still restarting")
-        jobs = self.in_flight(instance.name)
+        jobs = self.running_jobs(self.in_flight(instance.name))
         killed_at = time.time()
         self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid,
                             in_flight=jobs)
@@ -135,6 +135,22 @@ class Nemesis(threading.Thread):
                                   daemon=True)
         self.restarting[victim] = thread
         thread.start()
+
+    def running_jobs(self, attempts):
+        """{job: key} of the running jobs of these attempts ({key: job id or None}): most have not read their job's
+        id when the kill comes, since a client reads the answer once its body is sent. A dry run takes no key: only
+        the ids read are known for it."""
+        jobs = {job: key for key, job in attempts.items() if job}
+        keys = [key for key, job in attempts.items() if not job]
+        if keys:
+            try:
+                listed = ", ".join("'" + key.replace("'", "''") + "'" for key in keys)
+                jobs.update({row[0]: row[1] for row in self.pg.sql(
+                    f"SELECT id, idempotency_key FROM tally.job WHERE status = 'running' "
+                    f"AND idempotency_key IN ({listed})")})
+            except Exception as error:  # the database is away (a fault of its own): those jobs are not watched
+                self.history.record("fault_error", fault="kill9_instance", error=f"running jobs not read: {error!r}")
+        return jobs
 
     def _restart(self, victim, down):
         instance = self.cluster.instances[victim]
