@@ -18,17 +18,22 @@ from health import RssSampler  # noqa: E402
 from history import History  # noqa: E402
 from instances import Cluster  # noqa: E402
 from postgres import PrivatePostgres  # noqa: E402
+from readers import Reader  # noqa: E402
 from report import report  # noqa: E402
 from uploaders import Uploader  # noqa: E402
 
 # Short enough that a killed instance's jobs are ended within the run, and at least three heartbeats.
 LIVENESS = {"tally.liveness.heartbeat": "3s", "tally.liveness.lost-after": "15s"}
+HEARTBEAT, LOST_AFTER = 3, 15
+# A killed instance's job ends instance_lost within lost-after + two heartbeats (its last mark, the beat that ends
+# it) + a margin for the database's own faults meanwhile.
+LOST_WITHIN = LOST_AFTER + 2 * HEARTBEAT + 9
 
 
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of workload and faults")
-    parser.add_argument("--uploaders", type=int, default=8)
+    parser.add_argument("--uploaders", type=int, default=16)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--pg-port", type=int, default=25432,
                         help="below the ephemeral ports (32768-60999), which a client of another server may hold")
@@ -74,19 +79,20 @@ def main():
                               args.pieces, args.pause, args.read_timeout, args.client_resets)
                      for i in range(args.uploaders)]
         nemesis = Nemesis(pg, cluster, history, args.seed, now + 5, stop_at, args.fault_every,
-                          args.faults.split(","), args.read_timeout)
+                          args.faults.split(","), args.read_timeout, in_flight(uploaders), LOST_WITHIN + 30)
+        readers = [Reader(i, instance, history, args.seed, stop_at) for i, instance in enumerate(cluster.instances)]
         sampler = RssSampler(cluster, history)
-        for thread in uploaders + [nemesis, sampler]:
+        for thread in uploaders + readers + [nemesis, sampler]:
             thread.start()
         nemesis.join()
         history.record("faults_end", counts=nemesis.counts)
-        for thread in uploaders + nemesis.followers:
+        for thread in uploaders + readers + nemesis.followers:
             thread.join(max(1, give_up_at + args.read_timeout + 30 - time.time()))
         history.record("workload_end", alive=[u.number for u in uploaders if u.is_alive()])
         settle(pg, history)
         if args.sabotage:
             sabotage(pg, history)
-        checker = Checker(pg, cluster, history, uploaders)
+        checker = Checker(pg, cluster, history, uploaders, LOST_WITHIN)
         violations = checker.run()
         sampler.stopped.set()
         for invariant, detail, lines in violations:
@@ -98,6 +104,14 @@ def main():
             cluster.remove(keep_logs_in=os.path.dirname(os.path.abspath(args.history)))
         pg.remove()
         history.close()
+
+
+def in_flight(uploaders):
+    """For a kill -9: {Idempotency-Key: job id if read yet} of the attempts the instance is serving."""
+    def jobs(name):
+        current = [u.current for u in uploaders]
+        return {c[1]: c[2] for c in current if c and c[0] == name}
+    return jobs
 
 
 def sabotage(pg, history):

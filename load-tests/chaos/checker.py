@@ -5,14 +5,17 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 from health import Health
+from reads import Reads
 from model import COUNTS, simulate
 
 ZERO = [0] * len(COUNTS)
 
 
 class Checker:
-    def __init__(self, pg, cluster, history, uploaders):
+    def __init__(self, pg, cluster, history, uploaders, lost_within=26):
         self.pg = pg
+        self.lost_within = lost_within
+        self.row_logs = []  # (upload, job, the model's skipped and rejected lines or None if unknown), for rows_agree
         self.cluster = cluster
         self.history = history
         self.uploaders = uploaders
@@ -37,7 +40,9 @@ class Checker:
         self.no_job_running()
         self.jobs, self.chunks = self.ledger()
         health = Health(self)
-        for step in (self.ledger_is_a_prefix, self.row_log_agrees, self.totals_agree, self.tables_match_model, self.followers_agree,
+        reads = Reads(self)
+        for step in (self.ledger_is_a_prefix, self.row_log_agrees, self.totals_agree, self.tables_match_model,
+                     reads.rows_agree, reads.reads_answered, reads.lost_jobs_end, self.followers_agree,
                      self.no_stall_or_give_up, health.rss_flat, health.no_unattributed_error,
                      health.sessions_back_to_idle, health.no_prepared_transaction):
             began = time.time()
@@ -133,6 +138,10 @@ class Checker:
                 if final is None:
                     ambiguous.update(line.key for line in upload.lines)  # it may or may not have landed
                     continue
+                if upload.mode != "atomic" or final["status"] == "completed":  # a rolled-back one keeps no row log
+                    job = final["job"]
+                    _, _, _, outcomes = simulate(upload, state, upto=self.prefix(job))
+                    self.row_logs.append((upload, job, outcomes, bool(ambiguous)))
                 expected, after = self.expect(upload, final, state)
                 if expected is not None:
                     got = {n: final["totals"][n] for n in COUNTS}
@@ -153,15 +162,17 @@ class Checker:
         """The model's totals for this outcome (None: not predicted) and the state if the upload's work was kept."""
         status, error = final["status"], final.get("error") or {}
         job, lines = final["job"], self.lines_for(upload.key)
-        _, _, fail_line = simulate(upload, state)
+        _, _, failure, _ = simulate(upload, state)
+        fail_line, fail_code = failure or (None, None)
         if status == "completed":
-            self.check("an upload ends as the model says (completed or key_exists)", fail_line is None,
-                       f"{upload.key}: completed, but line {fail_line} exists under onConflict=fail", lines)
-            expected, after, _ = simulate(upload, state)
+            self.check("an upload ends as the model says (completed, key_exists or max_rejects)", failure is None,
+                       f"{upload.key}: completed, but the model fails it at line {fail_line} ({fail_code})", lines)
+            expected, after, _, _ = simulate(upload, state)
             return expected, after
-        if status == "failed" and error.get("code") == "key_exists":
-            self.check("an upload ends as the model says (completed or key_exists)", error.get("line") == fail_line,
-                       f"{upload.key}: failed at line {error.get('line')}, model {fail_line}", lines)
+        if status == "failed" and error.get("code") in ("key_exists", "max_rejects"):
+            self.check("an upload ends as the model says (completed, key_exists or max_rejects)",
+                       (error.get("line"), error.get("code")) == (fail_line, fail_code),
+                       f"{upload.key}: failed {error.get('code')} at line {error.get('line')}, model {failure}", lines)
             # Chunks close at chunkSize lines or when the body pauses (chunk-max-wait), so where the chunk before
             # the failing one ended is read: from the ledger, or, for an atomic upload that kept none, from the
             # chunk events of the attempt that failed.
@@ -172,14 +183,14 @@ class Checker:
                 self.check("a failed upload keeps (or reports) exactly the chunks before its failing line",
                            fail_line is not None and kept < fail_line <= kept + upload.chunk_size,
                            f"{upload.key}: chunks up to line {kept}, failing line {fail_line}", lines)
-            expected, after, _ = simulate(upload, state, upto=kept)
+            expected, after, _, _ = simulate(upload, state, upto=kept)
             return expected, after
         if status != "cancelled":
             self.check("no job fails but by its policy (or resumably)", False,
                        f"{upload.key}: {status} {error}", lines)
         # Cancelled (or failed otherwise): the committed chunks of a plain upload stay, the rest never ran.
         kept = self.prefix(job) if upload.mode == "plain" else 0
-        expected, after, _ = simulate(upload, state, upto=kept)
+        expected, after, _, _ = simulate(upload, state, upto=kept)
         return (expected if upload.mode == "plain" else None), after
 
     def followers_agree(self):

@@ -4,6 +4,7 @@ import random
 import threading
 import time
 
+from lost import LostWatcher
 from subscribers import Follower
 
 # The default draw. Besides these, each uploader resets some of its own connections (--client-resets).
@@ -13,7 +14,8 @@ KINDS = ["terminate_backends", "pg_restart_fast", "pg_restart_immediate", "kill9
 
 
 class Nemesis(threading.Thread):
-    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS, read_timeout=90):
+    def __init__(self, pg, cluster, history, seed, start_at, stop_at, every, kinds=KINDS, read_timeout=90,
+                 in_flight=lambda name: [], lost_within=60):
         super().__init__(name="nemesis", daemon=True)
         self.pg = pg
         self.cluster = cluster
@@ -26,6 +28,8 @@ class Nemesis(threading.Thread):
         self.counts = {kind: 0 for kind in kinds}
         self.errors = []
         self.read_timeout = read_timeout
+        self.in_flight = in_flight  # instance name -> {Idempotency-Key: job id or None} of the attempts it serves
+        self.lost_within = lost_within  # how long a LostWatcher watches
         self.followers = []
         self.restarting = {}  # instance index -> the thread restarting it after a kill -9
 
@@ -117,13 +121,36 @@ class Nemesis(threading.Thread):
         instance = self.cluster.instances[victim]
         if self.restarting:
             raise RuntimeError("an instance is still restarting")
-        self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid)
+        jobs = self.running_jobs(self.in_flight(instance.name))
+        killed_at = time.time()
+        self.history.record("fault", fault="kill9_instance", instance=instance.name, pid=instance.process.pid,
+                            in_flight=jobs)
         instance.kill9()
+        if jobs:
+            watcher = LostWatcher(self.pg, self.history, instance.name, killed_at, jobs, killed_at + self.lost_within)
+            watcher.start()
+            self.followers.append(watcher)  # joined with the followers, before the checker
         down = self.rnd.uniform(1.0, 4.0)
         thread = threading.Thread(target=self._restart, args=(victim, down), name=f"restart-{instance.name}",
                                   daemon=True)
         self.restarting[victim] = thread
         thread.start()
+
+    def running_jobs(self, attempts):
+        """{job: key} of the running jobs of these attempts ({key: job id or None}): most have not read their job's
+        id when the kill comes, since a client reads the answer once its body is sent. A dry run takes no key: only
+        the ids read are known for it."""
+        jobs = {job: key for key, job in attempts.items() if job}
+        keys = [key for key, job in attempts.items() if not job]
+        if keys:
+            try:
+                listed = ", ".join("'" + key.replace("'", "''") + "'" for key in keys)
+                jobs.update({row[0]: row[1] for row in self.pg.sql(
+                    f"SELECT id, idempotency_key FROM tally.job WHERE status = 'running' "
+                    f"AND idempotency_key IN ({listed})")})
+            except Exception as error:  # the database is away (a fault of its own): those jobs are not watched
+                self.history.record("fault_error", fault="kill9_instance", error=f"running jobs not read: {error!r}")
+        return jobs
 
     def _restart(self, victim, down):
         instance = self.cluster.instances[victim]

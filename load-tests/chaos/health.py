@@ -18,7 +18,9 @@ DATABASE_FAULTS = ("terminate_backends", "pg_restart_fast", "pg_restart_immediat
 ATTRIBUTED = [
     (re.compile(r"terminating connection due to administrator command|Connection unexpectedly closed|"
                 r"the database system is (shutting down|starting up|in recovery mode)|Connection refused|"
-                r"PostgresConnectionClosedException|Connection reset by peer|database_unavailable|57P0[123]|08006|08001|08003"),
+                r"PostgresConnectionClosedException|Connection reset by peer|database_unavailable|57P0[123]|08006|08001|08003|"
+                # PgJDBC's, for Flyway's connection at an instance's start-up that a database fault closed
+                r"This connection has been closed"),
      DATABASE_FAULTS),
     # An instance restarted after kill -9 while the database restarts refuses to start (and is started again).
     (re.compile(r"APPLICATION FAILED TO START|Application run failed"), ("kill9_instance",)),

@@ -26,6 +26,16 @@ def report(history, uploaders, nemesis, checker):
     for kind, count in sorted(Counter(r["fault"] for r in records if r["kind"] == "fault").items()):
         row("faults: " + kind, count)
     row("faults that could not be done", len(nemesis.errors))
+    reads = [r for r in records if r["kind"] == "read"]
+    row("reads of /v1/jobs and /rows during the run (by status)",
+        f"{len(reads)} {dict(Counter(str(r['status']) for r in reads))}, "
+        f"{sum(r.get('pages', 0) for r in reads)} pages of /rows")
+    row("uploads with maxRejects (failed max_rejects)", f"{sum(u.max_rejects is not None for u, _ in uploads)} "
+        f"({sum(1 for _, f in ended if (f.get('error') or {}).get('code') == 'max_rejects')})")
+    lost = getattr(checker, "lost_after", [])
+    row("killed instances' jobs seen ending instance_lost",
+        f"{len(lost)}, kill to instance_lost max {max(lost, default='-')} s "
+        f"(ended before the kill: {getattr(checker, 'lost_before_the_kill', 0)})")
     followers = [r for r in records if r["kind"] == "subscriber_end"]
     row("followers (stalled 5-25 s) / chunk events", f"{len(followers)} / {sum(len(r['chunks']) for r in followers)}")
     for name, (warm, peak, last, age) in sorted(getattr(checker, "rss", {}).items()):

@@ -19,6 +19,7 @@ DIRTY_EVERY = 37  # every so many lines, a line Tally must reject (three kinds i
 DUPLICATES = 0.08  # share of lines that repeat an earlier line's key (in-file duplicates)
 POLICIES = {"skip": 3, "update": 3, "update-if-newer": 3, "fail": 2}
 MODES = {"plain": 6, "atomic": 2, "dryRun": 2}
+MAX_REJECTS = 0.15  # share of uploads with a maxRejects: most below their dirty lines (they fail max_rejects), some not
 EPOCH = 1_780_000_000  # versions (updated_at, seconds) rise with the upload and jitter, so some lines are stale
 FINAL = ("completed", "failed", "cancelled", "aborted")
 RESUMABLE = ("aborted", "database_unavailable")  # an attempt that ended so is sent again with its key
@@ -50,6 +51,7 @@ class Upload:
         self.gzip = rnd.random() < 0.3
         self.paced = rnd.random() < 0.6
         self.chunk_size = chunk_size
+        self.dirty_every = DIRTY_EVERY
         base = uploader * KEY_SPAN
         if self.policy == "fail":
             # Fresh ids, so that some complete; then at most one id that may exist (an earlier line's or an old one).
@@ -78,6 +80,7 @@ class Upload:
                                                "balance": rnd.randint(0, 99999) / 100, "attrs": {"seq": seq},
                                                "updated_at": stamp}), key, name, version))
         self.dirty_lines = sum(1 for line in self.lines if not line.valid)
+        self.max_rejects = rnd.randint(0, self.dirty_lines) if rnd.random() < MAX_REJECTS else None
         raw = ("\n".join(line.text for line in self.lines) + "\n").encode()
         self.bytes = gzip.compress(raw, mtime=0) if self.gzip else raw
 
@@ -92,11 +95,13 @@ class Upload:
 
     def path(self):
         extra = {"plain": "", "atomic": "&atomic=true", "dryRun": "&dryRun=true"}[self.mode]
+        if self.max_rejects is not None:
+            extra += f"&maxRejects={self.max_rejects}"
         return f"/v1/datasets/customers/records?onConflict={self.policy}&chunkSize={self.chunk_size}{extra}"
 
     def describe(self):
         return dict(policy=self.policy, mode=self.mode, gzip=self.gzip, paced=self.paced, lines=len(self.lines),
-                    dirty=self.dirty_lines, chunk_size=self.chunk_size)
+                    dirty=self.dirty_lines, chunk_size=self.chunk_size, max_rejects=self.max_rejects)
 
 
 def reset(connection):
@@ -123,6 +128,7 @@ class Uploader(threading.Thread):
         self.read_timeout = read_timeout
         self.client_resets = client_resets
         self.uploads = []  # (Upload, final event or None), in order
+        self.current = None  # [instance name, Idempotency-Key, job] of the attempt in flight: what a kill -9 interrupts
 
     def run(self):
         seq = 0
@@ -169,6 +175,7 @@ class Uploader(threading.Thread):
                             cut_body_at_piece=cut_body, cut_response_after_events=cut_events)
         final, job, last_event, seen, written = None, None, time.time(), 0, 0
         connection = http.client.HTTPConnection("localhost", instance.port, timeout=self.read_timeout)
+        self.current = [instance.name, upload.key, None]
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-ndjson",
                    "Accept": "application/x-ndjson", "Idempotency-Key": upload.key}
         if upload.gzip:
@@ -187,6 +194,7 @@ class Uploader(threading.Thread):
                 event = json.loads(raw)
                 last_event = time.time()
                 job = event.get("job", job)
+                self.current[2] = job
                 self.history.record("event", **base, event=event)
                 seen += 1
                 if event.get("event") == "chunk":
@@ -211,6 +219,7 @@ class Uploader(threading.Thread):
                                 answer=self._answer_after_cut(connection))
             return None
         finally:
+            self.current = None
             connection.close()
 
     @staticmethod

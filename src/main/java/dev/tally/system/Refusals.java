@@ -1,11 +1,14 @@
 package dev.tally.system;
 
+import java.util.Objects;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -20,6 +23,15 @@ import reactor.core.publisher.Mono;
 class Refusals extends ResponseEntityExceptionHandler {
 
     static final String RECORD_TYPES = "application/x-ndjson, application/jsonl";
+
+    @ExceptionHandler(DataAccessResourceFailureException.class)
+    Mono<ResponseEntity<Object>> databaseAway(DataAccessResourceFailureException away, ServerWebExchange exchange) {
+        ErrorResponseException problem = Problems.of(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "Database unavailable",
+                Objects.requireNonNullElse(away.getMostSpecificCause().getMessage(), away.toString()));
+        return handleErrorResponseException(problem, problem.getHeaders(), problem.getStatusCode(), exchange);
+    }
 
     @Override
     protected Mono<ResponseEntity<Object>> handleErrorResponseException(

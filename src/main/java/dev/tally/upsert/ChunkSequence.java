@@ -44,13 +44,31 @@ final class ChunkSequence {
 
     /**
      * Why the job stops at this chunk, given the lines rejected in the chunks before it: its first
-     * key that exists under {@code onConflict=fail}, else its rejected line that passes {@code
-     * maxRejects}; null when it does not stop the job.
+     * key that exists under {@code onConflict=fail} or its rejected line that passes {@code
+     * maxRejects}, whichever comes first in the file, as one line at a time would stop; null when
+     * it does not stop the job.
      */
     @Nullable
     JobError stop(ChunkOutcomes outcomes, long rejectedBefore) {
         RowOutcome.KeyExists exists = outcomes.firstKeyExists();
-        return exists != null ? keyExists(exists) : tooManyRejects(outcomes, rejectedBefore);
+        JobError rejects = tooManyRejects(outcomes, rejectedBefore);
+        Long rejectedAt = rejects == null ? null : rejects.line();
+        if (exists == null || (rejectedAt != null && rejectedAt < exists.row().line())) {
+            return rejects;
+        }
+        return keyExists(exists);
+    }
+
+    /**
+     * Whether this existing key stops the job whatever the chunks before it rejected: no limit on
+     * rejects, or no line of its chunk before it was rejected (else one of those may pass {@code
+     * maxRejects} first, which only the chunk's turn tells).
+     */
+    boolean stopsWhateverCameBefore(ChunkOutcomes outcomes, RowOutcome.KeyExists exists) {
+        return maxRejects == null
+                || outcomes.record().rows().stream()
+                        .noneMatch(row -> row.outcome() == LoggedRow.Outcome.REJECTED
+                                && row.line() < exists.row().line());
     }
 
     /** Records the chunk's ledger row and row log; last, so that its committed_at is the commit's time, near enough. */

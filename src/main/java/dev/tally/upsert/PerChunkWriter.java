@@ -109,7 +109,7 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
                                             "its statements")
                                     .flatMap(outcomes -> {
                                         RowOutcome.KeyExists exists = outcomes.firstKeyExists();
-                                        return exists != null
+                                        return exists != null && sequence.stopsWhateverCameBefore(outcomes, exists)
                                                 ? rollback(connection, Optional.of(keyExists(outcomes, exists)))
                                                 : outcomes.refused() && !inTurn
                                                         ? rollback(connection, Optional.<ChunkResult>empty())
@@ -198,7 +198,10 @@ final class PerChunkWriter implements ChunkWriter.PerChunk {
                                 new ChunkResult.Committed(recorded.chunk(), recorded.cancelRequested())));
     }
 
-    /** A key that exists stops the job whatever came before, so it need not wait for its turn. */
+    /**
+     * A key that exists stops the job whatever came before (unless a rejected line before it in its
+     * chunk may pass maxRejects first), so it need not wait for its turn.
+     */
     private ChunkResult keyExists(ChunkOutcomes outcomes, RowOutcome.KeyExists exists) {
         return new ChunkResult.Stopped(outcomes.record().chunk(), sequence.keyExists(exists));
     }
