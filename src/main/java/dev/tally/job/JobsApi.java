@@ -22,7 +22,8 @@ interface JobsApi {
             summary = "Jobs, newest first",
             responses = {
                 @ApiResponse(responseCode = "200", description = "The jobs"),
-                @ApiResponse(responseCode = "400", description = "Bad status or limit")
+                @ApiResponse(responseCode = "400", description = "Bad status or limit"),
+                @ApiResponse(responseCode = "503", description = "Database unavailable")
             })
     Mono<JobList> list(
             @Parameter(description = "Only this dataset's jobs") String dataset,
@@ -44,7 +45,8 @@ interface JobsApi {
             summary = "A job: status, settings, totals, timing",
             responses = {
                 @ApiResponse(responseCode = "200", description = "The job"),
-                @ApiResponse(responseCode = "404", description = "Unknown job")
+                @ApiResponse(responseCode = "404", description = "Unknown job"),
+                @ApiResponse(responseCode = "503", description = "Database unavailable")
             })
     Mono<JobDocument> show(String id, @Parameter(hidden = true) Caller caller);
 
@@ -54,7 +56,8 @@ interface JobsApi {
             responses = {
                 @ApiResponse(responseCode = "202", description = "Cancel recorded; the job as it was then"),
                 @ApiResponse(responseCode = "404", description = "Unknown job"),
-                @ApiResponse(responseCode = "409", description = "The job already ended")
+                @ApiResponse(responseCode = "409", description = "The job already ended"),
+                @ApiResponse(responseCode = "503", description = "Database unavailable")
             })
     Mono<ResponseEntity<JobDocument>> cancel(String id, @Parameter(hidden = true) Caller caller);
 
@@ -70,7 +73,8 @@ interface JobsApi {
                                         mediaType = "application/x-ndjson",
                                         schema = @Schema(implementation = RowLogEntry.class))),
                 @ApiResponse(responseCode = "400", description = "Bad outcome, after or limit"),
-                @ApiResponse(responseCode = "404", description = "Unknown job")
+                @ApiResponse(responseCode = "404", description = "Unknown job"),
+                @ApiResponse(responseCode = "503", description = "Database unavailable")
             })
     Flux<RowLogEntry> rows(
             String id,

@@ -117,7 +117,7 @@ class OpenApiIntegrationTests {
         assertThat(mediaTypes(document, "GET /v1/jobs/{id}/rows", "200")).containsExactly("application/x-ndjson");
         assertThat(mediaTypes(document, "GET /v1/jobs/{id}", "200")).containsExactly("application/json");
         assertThat(names(operation(document, "DELETE /v1/jobs/{id}").get("responses")))
-                .containsExactly("202", "404", "409", "401", "403");
+                .containsExactly("202", "404", "409", "503", "401", "403");
 
         SortedMap<String, List<String>> problems = new TreeMap<>();
         forEachOperation(document, (operation, node) -> names(node.get("responses")).stream()
