@@ -7,6 +7,8 @@ import dev.tally.TestDatabase;
 import dev.tally.TestTokens;
 import dev.tally.testing.RawHttp;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -186,6 +188,33 @@ class KeepAliveIntegrationTests {
                     .isLessThan(LingeringClose.MAX_TIME.plusSeconds(3));
         }
         assertThat(db.count("SELECT count(*) FROM things")).isEqualTo(3);
+    }
+
+    /**
+     * A client that asked for {@code Connection: close} and is still sending its refused body: it
+     * reads its whole answer and the end of the stream, while Tally goes on reading the rest of the
+     * body rather than resetting the connection on it.
+     */
+    @Test
+    void aClientThatAskedForCloseReadsItsAnswerWhileTallyStillReadsItsBody() throws Exception {
+        String piece = "{\"id\":1}\n".repeat(1000);
+        int length = piece.length() * 4;
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/datasets/things/records HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Content-Type: text/plain\r\nConnection: close\r\nContent-Length: " + length
+                            + "\r\n\r\n" + piece)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 401 ");
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(200);
+                out.write(piece.getBytes(StandardCharsets.UTF_8)); // a reset would fail the second write
+                out.flush();
+            }
+        }
     }
 
     @Test
