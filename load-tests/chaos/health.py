@@ -22,6 +22,9 @@ ATTRIBUTED = [
                 # PgJDBC's, for Flyway's connection at an instance's start-up that a database fault closed
                 r"This connection has been closed"),
      DATABASE_FAULTS),
+    # r2dbc-postgresql leaks the buffers of a statement's parameters that it encoded but never sent,
+    # its connection lost meanwhile; Netty's leak detector reports one now and then (a driver defect).
+    (re.compile(r"(?s)LEAK: ByteBuf\.release\(\) was not called.*io\.r2dbc\.postgresql\.codec\."), DATABASE_FAULTS),
     # An instance restarted after kill -9 while the database restarts refuses to start (and is started again).
     (re.compile(r"APPLICATION FAILED TO START|Application run failed"), ("kill9_instance",)),
 ]
