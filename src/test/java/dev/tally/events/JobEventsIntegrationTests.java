@@ -10,6 +10,7 @@ import dev.tally.testing.JobLedger;
 import dev.tally.testing.RawUpload;
 import dev.tally.testing.ServiceIntegrationTest;
 import dev.tally.testing.Things;
+import dev.tally.testing.Waits;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -213,7 +214,7 @@ class JobEventsIntegrationTests extends ServiceIntegrationTest {
                         "--tally.events.safety-poll=1s")) {
             assertFollowsMidUpload(ServiceInstance.port(other), false, () -> {
                 database.off();
-                sleep(3000);
+                Waits.sleep(3000);
                 database.on();
             });
         }
@@ -332,15 +333,6 @@ class JobEventsIntegrationTests extends ServiceIntegrationTest {
                 .returnResult()
                 .getResponseBody();
         return JSON.readTree(body);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 
     private static void awaitSize(List<JsonNode> list, int size) throws InterruptedException {

@@ -14,12 +14,17 @@ public final class Waits {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("still not so after 30 s");
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting", e);
-            }
+            sleep(20);
+        }
+    }
+
+    /** Sleeps; an interrupt fails the test. */
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting", e);
         }
     }
 }

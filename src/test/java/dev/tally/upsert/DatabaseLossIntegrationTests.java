@@ -114,7 +114,7 @@ class DatabaseLossIntegrationTests {
             try (Connection connection = db.connect()) {
                 Waits.await(() -> db.count("SELECT count(*) FROM things") > 0 || !uploading.get());
                 for (int round = 0; round < TERMINATIONS && uploading.get(); round++) {
-                    sleep(100 + random.nextInt(200));
+                    Waits.sleep(100 + random.nextInt(200));
                     List<String> states = List.of();
                     while (states.isEmpty() && uploading.get()) {
                         states = terminateWhileInTransaction(connection, "tally");
@@ -312,7 +312,7 @@ class DatabaseLossIntegrationTests {
      * a transaction at that moment; returns their states.
      */
     private List<String> terminateWhileInTransaction(Connection connection, String application) {
-        sleep(5);
+        Waits.sleep(5);
         return terminate(connection, application, true);
     }
 
@@ -382,7 +382,7 @@ class DatabaseLossIntegrationTests {
                 if (next == lines.size()) {
                     return -1;
                 }
-                sleep(pauseMs);
+                Waits.sleep(pauseMs);
                 int end = Math.min(next + perBlock, lines.size());
                 block = String.join("", lines.subList(next, end)).getBytes(StandardCharsets.UTF_8);
                 next = end;
@@ -392,15 +392,6 @@ class DatabaseLossIntegrationTests {
             System.arraycopy(block, position, bytes, offset, n);
             position += n;
             return n;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }
