@@ -13,5 +13,10 @@ final class LegitimateBlocking implements BlockHoundIntegration {
         // WorkerTask and SchedulerTask but not for PeriodicWorkerTask, the same lock's third caller.
         // (A job id, which reads SecureRandom, is made off the event loop instead: ingest.Uploads.)
         builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicWorkerTask", "dispose");
+        // Jackson builds a type's deserializer once, on its first use, under a lock; two event loops
+        // reading the same type for the first time at once (the first keys of skipped rows, in two
+        // uploads) may park on it, once per JVM. Its cached deserializers are read without the lock.
+        builder.allowBlockingCallsInside(
+                "tools.jackson.databind.deser.DeserializerCache", "_createAndCacheValueDeserializer");
     }
 }

@@ -75,13 +75,13 @@ public final class EventJson {
         for (LoggedRow row : rows) {
             ObjectNode node = array.addObject().put("line", row.line());
             if (row.outcome() == LoggedRow.Outcome.SKIPPED) {
-                node.set("key", row.key() == null ? null : row.key().json());
+                node.set("key", row.key() == null ? null : row.key().json(json));
                 node.put("reason", row.reason());
             } else {
                 node.put("code", row.reason());
                 node.put("message", row.message());
                 if (row.key() != null) {
-                    node.set("key", row.key().json());
+                    node.set("key", row.key().json(json));
                 }
             }
         }

@@ -11,7 +11,6 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.json.JsonMapper;
 
 /** A job's ledger read back: how far it got, to resume it, and its chunks, to replay their events. */
 @Component
@@ -41,11 +40,9 @@ public class LedgerHistory {
             """;
 
     private final DatabaseClient db;
-    private final JsonMapper json;
 
-    LedgerHistory(DatabaseClient db, JsonMapper json) {
+    LedgerHistory(DatabaseClient db) {
         this.db = db;
-        this.json = json;
     }
 
     /** The chunks, last line and totals the ledger holds for the job; {@link JobProgress#NONE} for none. */
@@ -124,7 +121,7 @@ public class LedgerHistory {
                 line,
                 outcome,
                 row.get("reason", String.class),
-                RowKey.parse(row.get("key", String.class), json),
+                RowKey.of(row.get("key", String.class)),
                 row.get("message", String.class),
                 null);
     }

@@ -35,7 +35,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
         boolean refused = false;
         List<LoggedRow> log = new ArrayList<>();
         for (ParsedLine.Reject reject : chunk.rejects()) {
-            RowKey key = RowKey.parse(reject.key() == null ? null : json.writeValueAsString(reject.key()), json);
+            RowKey key = RowKey.of(reject.key() == null ? null : json.writeValueAsString(reject.key()));
             log.add(new LoggedRow(
                     reject.line(), Outcome.REJECTED, reject.code().code(), key, reject.message(), text(reject.text())));
         }
@@ -47,7 +47,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
                             s.row().line(),
                             Outcome.SKIPPED,
                             s.reason(),
-                            RowKey.parse(key(s.row(), schema, json), json),
+                            RowKey.of(key(s.row(), schema, json)),
                             null,
                             null));
                 }
@@ -57,7 +57,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
                             r.row().line(),
                             Outcome.REJECTED,
                             r.code().code(),
-                            RowKey.parse(key(r.row(), schema, json), json),
+                            RowKey.of(key(r.row(), schema, json)),
                             r.message(),
                             text(r.row().text())));
                 }

@@ -12,22 +12,15 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
-import tools.jackson.databind.json.JsonMapper;
 
 class EventFeedTests {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final UUID JOB = UUID.fromString("00000000-0000-0000-0000-000000000001");
 
     private static JobEvent.ChunksCommitted chunk(int n, long inserted, long skippedCount, Counts totals) {
         List<LoggedRow> skipped = java.util.stream.LongStream.range(0, skippedCount)
                 .mapToObj(i -> new LoggedRow(
-                        n * 10 + i,
-                        LoggedRow.Outcome.SKIPPED,
-                        "exists",
-                        RowKey.parse("{\"id\":" + i + "}", JSON),
-                        null,
-                        null))
+                        n * 10 + i, LoggedRow.Outcome.SKIPPED, "exists", RowKey.of("{\"id\":" + i + "}"), null, null))
                 .toList();
         return new JobEvent.ChunksCommitted(
                 JOB,

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code GET /v1/jobs/{id}/rows} across chunk boundaries, the row log being one row per chunk:
@@ -30,7 +31,12 @@ class RowLogPagingIntegrationTests extends ServiceIntegrationTest {
     @BeforeEach
     void uploadSixtyThingsAThirdOfThemThere() {
         db.update("INSERT INTO things (id, label) SELECT 3 * n, 'there' FROM generate_series(1, 20) n");
-        job = client.upload("things", "chunkSize=5", Things.body(60)).get("job").asString();
+        JsonNode end = client.upload("things", "chunkSize=5", Things.body(60));
+        assertThat(end.get("event").asString()).as(end.toString()).isEqualTo("completed");
+        assertThat(end.get("totals").toString())
+                .isEqualTo(
+                        "{\"received\":56,\"inserted\":35,\"updated\":0,\"unchanged\":0,\"skipped\":18,\"rejected\":3}");
+        job = end.get("job").asString();
     }
 
     @Test
