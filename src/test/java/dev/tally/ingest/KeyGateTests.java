@@ -3,7 +3,10 @@ package dev.tally.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
@@ -62,15 +65,35 @@ class KeyGateTests {
     }
 
     @Test
+    void amongManyKeysOneSharedKeyIsFoundAndDisjointSetsAreNot() {
+        KeyGate gate = new KeyGate();
+        KeyGate.Claim first = gate.claim(range(0, 10_000));
+        StepVerifier.create(gate.claim(range(10_000, 20_000)).ready()).verifyComplete();
+        Set<Object> oneShared = new HashSet<>(range(20_000, 30_000));
+        oneShared.add(9_999L);
+
+        StepVerifier.create(gate.claim(oneShared).ready())
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(50))
+                .then(() -> gate.release(first))
+                .verifyComplete();
+    }
+
+    @Test
     void releasedKeysAreForgotten() {
         KeyGate gate = new KeyGate();
         KeyGate.Claim first = gate.claim(Set.of(1, 2, 3));
         KeyGate.Claim second = gate.claim(Set.of(3, 4));
-        assertThat(gate.heldKeys()).isEqualTo(4);
+        // Key 3 is held twice: by the first chunk, and by the second, which waits for it.
+        assertThat(gate.heldKeys()).isEqualTo(5);
 
         gate.release(first);
         assertThat(gate.heldKeys()).isEqualTo(2);
         gate.release(second);
         assertThat(gate.heldKeys()).isZero();
+    }
+
+    private static Set<Object> range(long from, long to) {
+        return LongStream.range(from, to).boxed().collect(Collectors.toSet());
     }
 }
