@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
  * <p>When every column an insert needs is provided, it is one {@code INSERT … ON CONFLICT …
  * RETURNING}: returned rows were written (inserted when {@code xmax = 0}), the others met an
  * existing key. It answers with one row of counts ({@code n = 0}), then the positions of the rows
- * it did not write when the policy logs them. Otherwise PostgreSQL would refuse even the rows whose key exists (NOT NULL is
+ * it did not write when the policy logs them. That anti-join runs only when fewer rows were written
+ * than given, and the input is then read again rather than kept: a chunk that inserts every row
+ * (a first load) costs PostgreSQL neither, about a tenth of the statement. Otherwise PostgreSQL would refuse even the rows whose key exists (NOT NULL is
  * checked before the conflict), so existing rows are updated in place and the rest reported as
  * lacking a required column; it answers for every row. Result columns, by position: {@code n},
  * the row's 1-based position in the arrays (0 for the insert form's counts), then the insert
@@ -52,42 +54,34 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
             String names = join(columns, c -> quote(c.name()));
             String values = join(columns, this::inputValue);
             String keys = join(schema.keyColumns(), c -> quote(c.name()));
-            return """
-                    WITH input AS (%s),
-                    written AS (
-                        INSERT INTO %s AS target (%s)
-                        SELECT %s FROM input
-                        ON CONFLICT (%s) %s
-                        RETURNING %s, (target.xmax = 0) AS inserted
-                    )
-                    SELECT 0::bigint AS n, count(*) FILTER (WHERE inserted) AS inserted,
-                           count(*) FILTER (WHERE NOT inserted) AS updated
-                    FROM written%s
-                    """.formatted(
-                            unnest(),
-                            schema.qualifiedName(),
-                            names,
-                            values,
-                            keys,
-                            onConflict(),
-                            join(schema.keyColumns(), c -> "target." + quote(c.name()) + " AS " + alias(c)),
-                            notWritten());
-        }
-
-        /**
-         * The rows the insert form did not write, listed when they are logged or stop the job; under
-         * update they are unchanged, which is only counted.
-         */
-        private String notWritten() {
+            String conflict = "INSERT INTO %s AS target (%s) SELECT %s FROM input ON CONFLICT (%s) %s"
+                    .formatted(schema.qualifiedName(), names, values, keys, onConflict());
+            String counts =
+                    "count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated";
             if (policy == ConflictPolicy.UPDATE) {
-                return "";
+                // Rows not written are unchanged, which is only counted.
+                return """
+                        WITH input AS (%s),
+                        written AS (%s RETURNING (target.xmax = 0) AS inserted)
+                        SELECT 0::bigint AS n, %s FROM written
+                        """.formatted(unnest(), conflict, counts);
             }
             return """
-
+                    WITH input AS NOT MATERIALIZED (%s),
+                    written AS (%s RETURNING %s, (target.xmax = 0) AS inserted),
+                    counts AS (SELECT %s FROM written)
+                    SELECT 0::bigint AS n, inserted, updated FROM counts
                     UNION ALL
                     SELECT input.n, NULL, NULL FROM input
-                    WHERE NOT EXISTS (SELECT 1 FROM written WHERE %s)
-                    ORDER BY n""".formatted(
+                    WHERE (SELECT inserted + updated FROM counts) < cardinality(%s)
+                      AND NOT EXISTS (SELECT 1 FROM written WHERE %s)
+                    ORDER BY n
+                    """.formatted(
+                            unnest(),
+                            conflict,
+                            join(schema.keyColumns(), c -> "target." + quote(c.name()) + " AS " + alias(c)),
+                            counts,
+                            parameter(columns.getFirst()),
                             join(schema.keyColumns(), c -> "written." + alias(c) + " = input." + alias(c), " AND "));
         }
 
@@ -147,10 +141,13 @@ record SegmentSql(String sql, List<Column> columns, List<String> missingRequired
         }
 
         private String unnest() {
-            String arrays =
-                    join(columns, c -> "$%d::%s".formatted(columns.indexOf(c) + 1, arrayParameterType(c.type())));
+            String arrays = join(columns, this::parameter);
             return "SELECT * FROM unnest(%s) WITH ORDINALITY AS input(%s, n)"
                     .formatted(arrays, join(columns, Builder::alias));
+        }
+
+        private String parameter(Column column) {
+            return "$%d::%s".formatted(columns.indexOf(column) + 1, arrayParameterType(column.type()));
         }
 
         /**
