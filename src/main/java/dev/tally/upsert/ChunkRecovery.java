@@ -3,6 +3,7 @@ package dev.tally.upsert;
 import dev.tally.job.ChunkLedger;
 import dev.tally.job.ChunkRecord;
 import dev.tally.job.Counts;
+import dev.tally.system.ConnectionLoss;
 import dev.tally.system.JobLog;
 import dev.tally.system.Transactions;
 import dev.tally.upsert.DatabaseRetry.DatabaseGone;
@@ -55,7 +56,7 @@ final class ChunkRecovery {
      */
     Mono<Connection> connect() {
         return retry.answered(Mono.<Connection>from(connections.create()), "a connection from the pool")
-                .onErrorMap(e -> e instanceof R2dbcException || SqlError.isConnectionLost(e), Unreachable::new);
+                .onErrorMap(e -> e instanceof R2dbcException || ConnectionLoss.is(e), Unreachable::new);
     }
 
     /**
@@ -64,8 +65,7 @@ final class ChunkRecovery {
      */
     Mono<Void> commit(Connection connection, ChunkRecord record, Counts totals, boolean cancelRequested) {
         return retry.answered(Mono.<Void>from(connection.commitTransaction()), "COMMIT")
-                .onErrorMap(
-                        SqlError::isConnectionLost, lost -> new CommitInDoubt(record, totals, cancelRequested, lost));
+                .onErrorMap(ConnectionLoss::is, lost -> new CommitInDoubt(record, totals, cancelRequested, lost));
     }
 
     /** Ends a chunk's connection after {@code error}: rolled back, or closed if its state is unknown. */
@@ -135,7 +135,7 @@ final class ChunkRecovery {
                 JobLog.warn(log, job, "Job {}: {}: {}", job, what, String.valueOf(failure.getMessage()));
                 return outage.pause(failure, what).doOnNext(tryAgain -> meters.retried(WriteMeters.Retried.NO_ANSWER));
             }
-            if (!(failure instanceof CommitInDoubt) && !SqlError.isConnectionLost(failure)) {
+            if (!(failure instanceof CommitInDoubt) && !ConnectionLoss.is(failure)) {
                 return Mono.error(failure);
             }
             if (++losses > MOST_LOSSES) {

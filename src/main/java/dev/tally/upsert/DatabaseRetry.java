@@ -1,12 +1,12 @@
 package dev.tally.upsert;
 
 import dev.tally.job.JobError;
+import dev.tally.system.ConnectionLoss;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
-import org.springframework.dao.DataAccessResourceFailureException;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -66,13 +66,11 @@ public final class DatabaseRetry {
     }
 
     /**
-     * The database is away: a connection lost ({@link SqlError.ConnectionLost}), or one that
-     * Spring could not obtain (it translates every failure to connect, whatever its SQLSTATE).
+     * The database is away: a connection lost or one that could not be had ({@link ConnectionLoss},
+     * which counts a wait without an answer too).
      */
     public static boolean isDatabaseAway(Throwable error) {
-        return error instanceof DataAccessResourceFailureException
-                || error instanceof NoAnswer
-                || SqlError.isConnectionLost(error);
+        return ConnectionLoss.is(error);
     }
 
     /**

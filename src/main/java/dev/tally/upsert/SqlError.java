@@ -2,12 +2,10 @@ package dev.tally.upsert;
 
 import dev.tally.job.JobError;
 import dev.tally.record.RejectCode;
+import dev.tally.system.ConnectionLoss;
 import io.r2dbc.postgresql.api.ErrorDetails;
 import io.r2dbc.postgresql.api.PostgresqlException;
 import io.r2dbc.spi.R2dbcException;
-import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import io.r2dbc.spi.R2dbcTransientResourceException;
-import java.io.IOException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -129,11 +127,6 @@ public sealed interface SqlError {
         return of(failure) instanceof RowLevel;
     }
 
-    /** Whether {@code failure} means the connection is lost. */
-    static boolean isConnectionLost(Throwable failure) {
-        return of(failure) instanceof ConnectionLost;
-    }
-
     /**
      * A job error for an unexpected failure, with its SQLSTATE when the database raised it. A lost
      * connection is {@code database_unavailable}, as when the retry budget runs out, also when it
@@ -143,7 +136,7 @@ public sealed interface SqlError {
      * committed.
      */
     static JobError jobError(String where, Throwable failure) {
-        boolean lost = isConnectionLost(failure);
+        boolean lost = ConnectionLoss.is(failure);
         for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
             if (e instanceof R2dbcException database && (e == failure || lost)) {
                 // A wait without an answer (DatabaseRetry.NoAnswer) has no SQLSTATE.
@@ -158,18 +151,9 @@ public sealed interface SqlError {
     }
 
     private static SqlError connectionLostOrOther(Throwable failure, @Nullable String state) {
-        for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
-            if (e instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
-                String cause = r2dbc.getSqlState();
-                return cause.matches("08...|57P0[123]") ? new ConnectionLost(cause) : new Other(state);
-            }
-            if (e instanceof R2dbcNonTransientResourceException
-                    || e instanceof R2dbcTransientResourceException
-                    || e instanceof IOException) {
-                return new ConnectionLost(null);
-            }
-        }
-        return new Other(state);
+        return ConnectionLoss.is(failure)
+                ? new ConnectionLost(ConnectionLoss.firstSqlState(failure))
+                : new Other(state);
     }
 
     /**

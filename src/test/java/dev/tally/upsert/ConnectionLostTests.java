@@ -2,6 +2,7 @@ package dev.tally.upsert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.system.ConnectionLoss;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTimeoutException;
@@ -12,7 +13,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.dao.DataAccessResourceFailureException;
 
-/** Which errors mean the connection to PostgreSQL is gone, and so go to the chunk's recovery. */
+/**
+ * Which errors mean the connection to PostgreSQL is gone or cannot be had ({@link ConnectionLoss}),
+ * and so go to the chunk's recovery or wait for the database: the same answer from {@link
+ * SqlError#of} and {@link DatabaseRetry#isDatabaseAway}.
+ */
 class ConnectionLostTests {
 
     @ParameterizedTest(name = "{0} {1}")
@@ -36,32 +41,63 @@ class ConnectionLostTests {
         R2dbcException error = new R2dbcNonTransientResourceException(name, state);
 
         assertThat(SqlError.of(error) instanceof SqlError.ConnectionLost).isEqualTo(lost);
+        assertThat(ConnectionLoss.is(error)).isEqualTo(lost);
+        assertThat(DatabaseRetry.isDatabaseAway(error)).isEqualTo(lost);
     }
 
     @Test
     void aResourceErrorWithoutSqlStateIsLost() {
-        assertThat(SqlError.isConnectionLost(new R2dbcNonTransientResourceException("Connection validation failed")))
+        assertThat(ConnectionLoss.is(new R2dbcNonTransientResourceException("Connection validation failed")))
                 .isTrue();
-        assertThat(SqlError.isConnectionLost(new R2dbcTimeoutException("Connection acquisition timed out")))
+        assertThat(ConnectionLoss.is(new R2dbcTimeoutException("Connection acquisition timed out")))
                 .isFalse();
     }
 
     @Test
     void anIoErrorIsLost() {
-        assertThat(SqlError.isConnectionLost(new UncheckedIOException(new IOException("Broken pipe"))))
+        assertThat(ConnectionLoss.is(new UncheckedIOException(new IOException("Broken pipe"))))
                 .isTrue();
-        assertThat(SqlError.isConnectionLost(new IllegalStateException("a bug")))
-                .isFalse();
+        assertThat(ConnectionLoss.is(new IllegalStateException("a bug"))).isFalse();
     }
 
     @Test
-    void anErrorSpringTranslatedIsJudgedByItsCause() {
-        R2dbcException terminated = new R2dbcNonTransientResourceException("terminating connection", "57P01");
-        R2dbcException unique = new R2dbcNonTransientResourceException("duplicate key", "23505");
+    void aFailureToObtainAConnectionSpringTranslatedIsLostWhateverItsCause() {
+        // ALTER DATABASE … ALLOW_CONNECTIONS false: the database is away until it is allowed again.
+        R2dbcException notAccepting =
+                new R2dbcNonTransientResourceException("database is not currently accepting connections", "55000");
 
-        assertThat(SqlError.isConnectionLost(new DataAccessResourceFailureException("update", terminated)))
+        assertThat(ConnectionLoss.is(notAccepting)).isFalse();
+        assertThat(ConnectionLoss.is(
+                        new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", notAccepting)))
                 .isTrue();
-        assertThat(SqlError.isConnectionLost(new DataAccessResourceFailureException("update", unique)))
-                .isFalse();
+        assertThat(DatabaseRetry.isDatabaseAway(
+                        new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", notAccepting)))
+                .isTrue();
+    }
+
+    @Test
+    void aFailureToConnectSpringTranslatedWithoutSqlStateIsLost() {
+        IOException refused = new IOException("Connection refused: localhost/127.0.0.1:5432");
+
+        assertThat(ConnectionLoss.is(
+                        new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", refused)))
+                .isTrue();
+        assertThat(ConnectionLoss.is(new DataAccessResourceFailureException("Failed to obtain R2DBC Connection")))
+                .isTrue();
+        assertThat(SqlError.of(new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", refused)))
+                .isEqualTo(new SqlError.ConnectionLost(null));
+    }
+
+    @Test
+    void theOutermostOfASqlStateAndAResourceFailureDecides() {
+        R2dbcException unique = new R2dbcNonTransientResourceException("duplicate key", "23505");
+        R2dbcException uniqueOverBrokenPipe =
+                new R2dbcNonTransientResourceException("duplicate key", "23505", new IOException("Broken pipe"));
+
+        assertThat(ConnectionLoss.is(uniqueOverBrokenPipe)).isFalse();
+        assertThat(ConnectionLoss.is(new UncheckedIOException(new IOException("Broken pipe", unique))))
+                .isTrue();
+        assertThat(ConnectionLoss.firstSqlState(new UncheckedIOException(new IOException("Broken pipe", unique))))
+                .isEqualTo("23505");
     }
 }
