@@ -24,14 +24,14 @@ final class KeyGate {
      */
     synchronized Claim claim(Set<Object> keys) {
         Sinks.Empty<Void> released = Sinks.empty();
-        HashBits bits = HashBits.of(keys);
+        Hashed hashed = Hashed.of(keys);
         List<Mono<Void>> earlier = new ArrayList<>();
         for (Claim claim : inFlight) {
-            if (claim.sharesAny(keys)) {
+            if (claim.sharesAny(hashed)) {
                 earlier.add(claim.released().asMono());
             }
         }
-        Claim claim = new Claim(keys, bits, Mono.when(earlier), released);
+        Claim claim = new Claim(keys, HashBits.of(hashed), Mono.when(earlier), released);
         inFlight.add(claim);
         return claim;
     }
@@ -50,9 +50,9 @@ final class KeyGate {
     /** The keys a chunk claimed, and when it may start. */
     record Claim(Set<Object> keys, HashBits bits, Mono<Void> ready, Sinks.Empty<Void> released) {
 
-        boolean sharesAny(Set<Object> others) {
-            for (Object key : others) {
-                if (bits.mayHold(key) && keys.contains(key)) {
+        boolean sharesAny(Hashed others) {
+            for (int i = 0; i < others.keys().length; i++) {
+                if (bits.mayHold(others.hashes()[i]) && keys.contains(others.keys()[i])) {
                     return true;
                 }
             }
@@ -60,28 +60,39 @@ final class KeyGate {
         }
     }
 
+    /**
+     * A new chunk's keys with their spread hashes, each computed once however many chunks are in
+     * flight: Fibonacci hashing, whose high bits the bitmaps use, since keys are often consecutive
+     * numbers, whose hashes differ in their low bits only.
+     */
+    record Hashed(Object[] keys, int[] hashes) {
+
+        static Hashed of(Set<Object> keys) {
+            Object[] array = keys.toArray();
+            int[] hashes = new int[array.length];
+            for (int i = 0; i < array.length; i++) {
+                hashes[i] = array[i].hashCode() * 0x9E3779B9;
+            }
+            return new Hashed(array, hashes);
+        }
+    }
+
     /** One bit per hash, 16 to 32 bits a key: a clear bit means the key is not in the set. */
     record HashBits(long[] words, int shift) {
 
-        static HashBits of(Set<Object> keys) {
-            int log = Math.clamp(32 - Integer.numberOfLeadingZeros(keys.size() * 16 - 1), 6, 22);
-            HashBits hashBits = new HashBits(new long[1 << (log - 6)], 32 - log);
-            for (Object key : keys) {
-                int bit = hashBits.bit(key);
-                hashBits.words[bit >>> 6] |= 1L << bit;
+        static HashBits of(Hashed keys) {
+            int log = Math.clamp(32 - Integer.numberOfLeadingZeros(Math.max(1, keys.hashes().length) * 16 - 1), 6, 22);
+            HashBits bits = new HashBits(new long[1 << (log - 6)], 32 - log);
+            for (int hash : keys.hashes()) {
+                int bit = hash >>> bits.shift;
+                bits.words[bit >>> 6] |= 1L << bit;
             }
-            return hashBits;
+            return bits;
         }
 
-        boolean mayHold(Object key) {
-            int bit = bit(key);
+        boolean mayHold(int hash) {
+            int bit = hash >>> shift;
             return (words[bit >>> 6] & (1L << bit)) != 0;
-        }
-
-        // The high bits of a Fibonacci hash: keys are often consecutive numbers, whose hashes differ
-        // in their low bits only.
-        private int bit(Object key) {
-            return (key.hashCode() * 0x9E3779B9) >>> shift;
         }
     }
 }

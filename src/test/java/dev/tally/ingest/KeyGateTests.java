@@ -80,6 +80,16 @@ class KeyGateTests {
     }
 
     @Test
+    void aChunkWithoutKeysStartsAtOnceAndHoldsASmallBitmap() {
+        KeyGate gate = new KeyGate();
+        gate.claim(Set.of(1));
+        KeyGate.Claim none = gate.claim(Set.of());
+
+        StepVerifier.create(none.ready()).verifyComplete();
+        assertThat(none.bits().words()).hasSize(1);
+    }
+
+    @Test
     void releasedKeysAreForgotten() {
         KeyGate gate = new KeyGate();
         KeyGate.Claim first = gate.claim(Set.of(1, 2, 3));
