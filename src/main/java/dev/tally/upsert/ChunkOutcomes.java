@@ -34,6 +34,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
         RowOutcome.KeyExists firstKeyExists = null;
         boolean refused = false;
         List<LoggedRow> log = new ArrayList<>();
+        List<Column> keyColumns = schema.keyColumns(); // built on each call
         for (ParsedLine.Reject reject : chunk.rejects()) {
             RowKey key = RowKey.of(reject.key() == null ? null : json.writeValueAsString(reject.key()));
             log.add(new LoggedRow(
@@ -47,7 +48,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
                             s.row().line(),
                             Outcome.SKIPPED,
                             s.reason(),
-                            RowKey.of(key(s.row(), schema, json)),
+                            RowKey.of(key(s.row(), keyColumns, json)),
                             null,
                             null));
                 }
@@ -57,7 +58,7 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
                             r.row().line(),
                             Outcome.REJECTED,
                             r.code().code(),
-                            RowKey.of(key(r.row(), schema, json)),
+                            RowKey.of(key(r.row(), keyColumns, json)),
                             r.message(),
                             text(r.row().text())));
                 }
@@ -84,8 +85,12 @@ record ChunkOutcomes(ChunkRecord record, RowOutcome.@Nullable KeyExists firstKey
     }
 
     static String key(Row row, TableSchema schema, JsonMapper json) {
+        return key(row, schema.keyColumns(), json);
+    }
+
+    private static String key(Row row, List<Column> keyColumns, JsonMapper json) {
         Map<String, Object> key = new LinkedHashMap<>();
-        for (Column column : schema.keyColumns()) {
+        for (Column column : keyColumns) {
             key.put(column.name(), row.values()[column.index()]);
         }
         return json.writeValueAsString(key);
