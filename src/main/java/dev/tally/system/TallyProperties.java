@@ -79,7 +79,7 @@ public record TallyProperties(
             @Min(0) @DefaultValue("100") int maxRowsPerEvent,
             @NotNull @DefaultValue("30s") Duration databaseRetry,
             @NotNull @DefaultValue("10s") Duration databaseWait,
-            @Min(1) @Max(256) @DefaultValue("10") int writeSlots) {
+            @Min(1) @Max(256) @DefaultValue("4") int writeSlots) {
 
         /** Validated: a zero wait would give up every statement at once. */
         @AssertTrue(message = "tally.ingest.database-wait must be positive")
