@@ -9,9 +9,9 @@ import dev.tally.events.JobEvent;
 import dev.tally.events.ServerSentEvents;
 import dev.tally.job.JobSettings;
 import dev.tally.ndjson.ContentEncoding;
+import dev.tally.system.ConnectionLoss;
 import dev.tally.system.Problems;
 import dev.tally.system.TallyProperties;
-import dev.tally.upsert.DatabaseRetry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -89,7 +89,7 @@ class UploadController implements UploadsApi {
         UploadBody upload = UploadBody.of(body, length < 0 ? null : length, encoding);
         Flux<JobEvent> jobEvents = uploads.start(dataset, caller.name(), settings, upload)
                 .onErrorMap(
-                        DatabaseRetry::isDatabaseAway,
+                        ConnectionLoss::is,
                         e -> Problems.of(
                                 HttpStatus.SERVICE_UNAVAILABLE,
                                 "Database unavailable",

@@ -66,25 +66,17 @@ public final class DatabaseRetry {
     }
 
     /**
-     * The database is away: a connection lost or one that could not be had ({@link ConnectionLoss},
-     * which counts a wait without an answer too).
-     */
-    public static boolean isDatabaseAway(Throwable error) {
-        return ConnectionLoss.is(error);
-    }
-
-    /**
      * Subscribes to {@code work} again, a budget apart, after each error that says the database is
      * away, for as long as this instance runs: for what must be written once it is back.
      */
     public <T> Mono<T> untilBack(Mono<T> work) {
         return answered(work, "writing")
-                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, budget).filter(DatabaseRetry::isDatabaseAway));
+                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, budget).filter(ConnectionLoss::is));
     }
 
-    /** Subscribes to {@code work} again while the database is away ({@link #isDatabaseAway}), within the budget. */
+    /** Subscribes to {@code work} again while the database is away ({@link ConnectionLoss}, which counts a wait without an answer too), within the budget. */
     public <T> Mono<T> whileAway(Mono<T> work, String what) {
-        return retrying(answered(work, what), DatabaseRetry::isDatabaseAway, what);
+        return retrying(answered(work, what), ConnectionLoss::is, what);
     }
 
     /** A new outage, whose clock starts at its first pause. */

@@ -16,7 +16,7 @@ import org.springframework.dao.DataAccessResourceFailureException;
 /**
  * Which errors mean the connection to PostgreSQL is gone or cannot be had ({@link ConnectionLoss}),
  * and so go to the chunk's recovery or wait for the database: the same answer from {@link
- * SqlError#of} and {@link DatabaseRetry#isDatabaseAway}.
+ * SqlError#of}.
  */
 class ConnectionLostTests {
 
@@ -42,7 +42,6 @@ class ConnectionLostTests {
 
         assertThat(SqlError.of(error) instanceof SqlError.ConnectionLost).isEqualTo(lost);
         assertThat(ConnectionLoss.is(error)).isEqualTo(lost);
-        assertThat(DatabaseRetry.isDatabaseAway(error)).isEqualTo(lost);
     }
 
     @Test
@@ -68,9 +67,6 @@ class ConnectionLostTests {
 
         assertThat(ConnectionLoss.is(notAccepting)).isFalse();
         assertThat(ConnectionLoss.is(
-                        new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", notAccepting)))
-                .isTrue();
-        assertThat(DatabaseRetry.isDatabaseAway(
                         new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", notAccepting)))
                 .isTrue();
     }

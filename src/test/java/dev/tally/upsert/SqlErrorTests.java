@@ -3,6 +3,7 @@ package dev.tally.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.job.JobError;
+import dev.tally.system.ConnectionLoss;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class SqlErrorTests {
         DatabaseRetry.NoAnswer none = new DatabaseRetry.NoAnswer("COMMIT: no answer from the database within 10000 ms");
 
         assertThat(SqlError.of(none)).isEqualTo(new SqlError.ConnectionLost(null));
-        assertThat(DatabaseRetry.isDatabaseAway(none)).isTrue();
+        assertThat(ConnectionLoss.is(none)).isTrue();
         assertThat(SqlError.jobError("chunk 1 (lines 1-2)", none))
                 .isEqualTo(new JobError(
                         "database_unavailable",
